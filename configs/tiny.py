@@ -1,0 +1,20 @@
+"""A seconds-long MNIST-shaped config for tests (use with tfds.testing.mock_data)."""
+from configs import default
+
+
+def get_config():
+  config = default.get_config()
+  config.latent.noise_dim = 8
+  config.latent.categorical = (3, 2)
+  config.latent.continuous = 1
+  config.model.g_widths = (32, 8, 8)
+  config.model.d_widths = (8, 8, 32)
+  config.model.q_width = 16
+  config.batch_size = 8
+  config.num_train_steps = 4
+  config.shuffle_buffer = 16
+  config.log_every_steps = 2
+  config.sample_every_steps = 2
+  config.checkpoint_every_steps = 2
+  config.keep_checkpoints = 2
+  return config

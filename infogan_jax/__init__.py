@@ -1,0 +1,12 @@
+"""InfoGAN in JAX/Flax (Chen et al. 2016, arXiv 1606.03657).
+
+Importable pieces for your own JAX code:
+
+    from infogan_jax import LatentSpec, TrainState, create_train_state, train_step
+"""
+from infogan_jax.latents import LatentSpec, Latents, QOutput
+from infogan_jax.training import (TrainState, create_train_state, generate, infer,
+                                  step_rng, train_step)
+
+__all__ = ['LatentSpec', 'Latents', 'QOutput', 'TrainState', 'create_train_state',
+           'generate', 'infer', 'step_rng', 'train_step']

@@ -1,0 +1,148 @@
+"""Input pipelines: MNIST through tensorflow-datasets, and a 2-D toy ring without tfds.
+
+Both yield dicts of numpy arrays, {'image': float32 [B, ...], 'label': int32 [B]}, with
+images in the generator's output range. TensorFlow is used for tf.data only and is kept
+off every accelerator, which belongs to JAX.
+"""
+from __future__ import annotations
+
+import itertools
+import os
+from typing import Iterator
+
+import numpy as np
+
+DATASETS = ('mnist', 'ring8')
+_IMAGE_SHAPES = {'mnist': (28, 28, 1), 'ring8': (2,)}
+_OUTPUT_RANGES = {'tanh': (-1.0, 1.0), 'sigmoid': (0.0, 1.0), 'none': (-1.0, 1.0)}
+
+
+def image_shape(dataset: str):
+  if dataset not in _IMAGE_SHAPES:
+    raise ValueError(f'config.dataset must be one of {DATASETS}, got {dataset!r}')
+  return _IMAGE_SHAPES[dataset]
+
+
+def _tf():
+  """Imports TensorFlow with every GPU/TPU hidden from it."""
+  os.environ.setdefault('TF_CPP_MIN_LOG_LEVEL', '2')
+  import tensorflow as tf
+  tf.config.set_visible_devices([], 'GPU')
+  try:
+    tf.config.set_visible_devices([], 'TPU')
+  except (ValueError, RuntimeError):
+    pass
+  return tf
+
+
+def _tfds_kwargs(config):
+  import tensorflow_datasets as tfds
+  kwargs = {}
+  if config.data_dir:
+    kwargs['data_dir'] = os.path.expanduser(config.data_dir)
+  if config.manual_dir:
+    kwargs['download_and_prepare_kwargs'] = {
+        'download_config': tfds.download.DownloadConfig(
+            manual_dir=os.path.expanduser(config.manual_dir))}
+  return kwargs
+
+
+class DatasetUnavailableError(RuntimeError):
+  pass
+
+
+def _load_mnist(config, split: str, shuffle_files: bool, process_split: bool, seed: int = 0):
+  import tensorflow_datasets as tfds
+  _tf()
+  if config.manual_dir and not os.path.isdir(os.path.expanduser(config.manual_dir)):
+    raise DatasetUnavailableError(
+        f'config.manual_dir={config.manual_dir!r} is not a folder. Point it at the folder '
+        'holding the four MNIST archives (train-images-idx3-ubyte.gz, ...).')
+  if process_split:
+    split = tfds.split_for_jax_process(split, drop_remainder=True)
+  try:
+    return tfds.load('mnist', split=split, shuffle_files=shuffle_files,
+                     read_config=tfds.ReadConfig(shuffle_seed=seed), **_tfds_kwargs(config))
+  except Exception as e:  # tfds raises several types for "cannot download"
+    raise DatasetUnavailableError(
+        f'Could not load MNIST through tensorflow-datasets ({type(e).__name__}: {e}).\n'
+        'Offline, put the four original archives (train-images-idx3-ubyte.gz, '
+        'train-labels-idx1-ubyte.gz, t10k-images-idx3-ubyte.gz, t10k-labels-idx1-ubyte.gz) '
+        'in a folder and pass it as --config.manual_dir=/path/to/folder (optionally with '
+        '--config.data_dir for where TFDS prepares the data). See README.md, "Offline data".'
+    ) from e
+
+
+def to_output_range(images_uint8, output_activation: str):
+  lo, hi = _OUTPUT_RANGES[output_activation]
+  return images_uint8 * ((hi - lo) / 255.0) + lo
+
+
+def create_dataset(config, batch_size: int, split: str = 'train', seed: int = 0,
+                   repeat: bool = True, shuffle: bool = True,
+                   skip_batches: int = 0) -> Iterator[dict]:
+  """Batches for this process: `batch_size` is the per-process batch.
+
+  Training: this process's slice of the split, shuffled, repeated, batched with
+  drop_remainder, scaled to the generator's output range, prefetched. The order is a
+  function of `seed` alone, so `skip_batches=step` resumes the stream where a run
+  that reached `step` left it.
+  """
+  image_shape(config.dataset)
+  if batch_size <= 0:
+    raise ValueError(f'config.batch_size must be positive, got {batch_size}')
+  if config.dataset == 'ring8':
+    return ring8_batches(batch_size, seed=seed, start=skip_batches)
+  tf = _tf()
+  ds = _load_mnist(config, split, shuffle_files=shuffle, process_split=True, seed=seed)
+  activation = config.model.output_activation
+
+  def prepare(example):
+    image = to_output_range(tf.cast(example['image'], tf.float32), activation)
+    return {'image': image, 'label': tf.cast(example['label'], tf.int32)}
+
+  if repeat:
+    ds = ds.repeat()
+  if shuffle:
+    ds = ds.shuffle(config.shuffle_buffer, seed=seed)
+  ds = ds.batch(batch_size, drop_remainder=True)
+  if skip_batches:
+    ds = ds.skip(skip_batches)
+  ds = ds.map(prepare, num_parallel_calls=tf.data.AUTOTUNE)
+  ds = ds.prefetch(config.prefetch)
+  return ds.as_numpy_iterator()
+
+
+def load_split_arrays(config, split: str = 'test'):
+  """The whole split as numpy arrays (images in the generator's range, labels)."""
+  if config.dataset != 'mnist':
+    raise ValueError(f'load_split_arrays needs config.dataset=mnist, got {config.dataset!r}')
+  import tensorflow_datasets as tfds
+  ds = _load_mnist(config, split, shuffle_files=False, process_split=False)
+  data = tfds.as_numpy(ds.batch(100_000)).__iter__().__next__()
+  images = to_output_range(data['image'].astype(np.float32), config.model.output_activation)
+  return images, data['label'].astype(np.int32)
+
+
+# --- toy data: 8 Gaussians on a ring --------------------------------------------------
+RING_MODES = 8
+RING_RADIUS = 1.0
+RING_STD = 0.05
+
+
+def ring8_modes() -> np.ndarray:
+  angles = 2 * np.pi * np.arange(RING_MODES) / RING_MODES
+  return RING_RADIUS * np.stack([np.cos(angles), np.sin(angles)], axis=1).astype(np.float32)
+
+
+def ring8_batches(batch_size: int, seed: int = 0, start: int = 0) -> Iterator[dict]:
+  """Infinite batches from a mixture of 8 Gaussians on the unit circle.
+
+  Batch i depends only on (seed, i), so starting at `start` equals skipping.
+  """
+  modes = ring8_modes()
+  for index in itertools.count(start):
+    rng = np.random.default_rng([seed, index])
+    label = rng.integers(0, RING_MODES, batch_size)
+    points = modes[label] + RING_STD * rng.standard_normal((batch_size, 2)).astype(np.float32)
+    yield {'image': points.astype(np.float32), 'label': label.astype(np.int32)}

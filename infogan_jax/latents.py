@@ -1,0 +1,145 @@
+"""The latent-code layout: the one place that knows how z and c are laid out.
+
+The generator input is ``[noise | one-hot(cat_1) | ... | one-hot(cat_K) | cont]``.
+Q's output is ``[logits(cat_1) | ... | logits(cat_K) | mean(cont) | log_std(cont)?]``.
+Everything else (sampling, plots, evaluation) goes through `LatentSpec`.
+"""
+from __future__ import annotations
+
+import dataclasses
+from typing import NamedTuple, Optional, Sequence
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+
+NOISE_PRIORS = ('uniform', 'normal')
+
+
+class Latents(NamedTuple):
+  """One batch of latent draws. ``cat`` holds integer codes, one column per code."""
+  noise: jax.Array  # [B, noise_dim] float
+  cat: jax.Array    # [B, num_cat_codes] int32
+  cont: jax.Array   # [B, num_cont] float, each U(-1, 1)
+
+
+class QOutput(NamedTuple):
+  """Q's output split back per code group."""
+  cat_logits: tuple   # one [B, k_i] array per categorical code
+  cont_mean: jax.Array     # [B, num_cont]
+  cont_log_std: Optional[jax.Array]  # [B, num_cont] or None when the std is fixed at 1
+
+
+@dataclasses.dataclass(frozen=True)
+class LatentSpec:
+  noise_dim: int
+  noise_prior: str = 'uniform'
+  categorical: tuple = (10,)
+  continuous: int = 2
+  learn_cont_std: bool = False
+
+  def __post_init__(self):
+    if self.noise_prior not in NOISE_PRIORS:
+      raise ValueError(f'config.latent.noise_prior must be one of {NOISE_PRIORS}, '
+                       f'got {self.noise_prior!r}')
+    if self.noise_dim < 0 or self.continuous < 0:
+      raise ValueError('config.latent.noise_dim and config.latent.continuous must be >= 0')
+    if any(int(k) < 2 for k in self.categorical):
+      raise ValueError('every entry of config.latent.categorical must be >= 2 categories, '
+                       f'got {self.categorical}')
+    if not self.categorical and not self.continuous:
+      raise ValueError('InfoGAN needs at least one code: set config.latent.categorical '
+                       'and/or config.latent.continuous')
+    object.__setattr__(self, 'categorical', tuple(int(k) for k in self.categorical))
+
+  @classmethod
+  def from_config(cls, latent_config) -> 'LatentSpec':
+    return cls(noise_dim=int(latent_config.noise_dim),
+               noise_prior=str(latent_config.noise_prior),
+               categorical=tuple(latent_config.categorical),
+               continuous=int(latent_config.continuous),
+               learn_cont_std=bool(latent_config.learn_cont_std))
+
+  # --- sizes ----------------------------------------------------------------
+  @property
+  def input_dim(self) -> int:
+    """Width of the generator input."""
+    return self.noise_dim + sum(self.categorical) + self.continuous
+
+  @property
+  def q_output_dim(self) -> int:
+    return sum(self.categorical) + self.continuous * (2 if self.learn_cont_std else 1)
+
+  # --- entropies of the priors, in nats -------------------------------------
+  def cat_entropies(self) -> tuple:
+    """H(c_i) = ln k_i for each uniform categorical code."""
+    return tuple(float(np.log(k)) for k in self.categorical)
+
+  def cont_entropy(self) -> float:
+    """Differential entropy of the continuous group: ln 2 per U(-1,1) dimension."""
+    return float(self.continuous * np.log(2.0))
+
+  # --- sampling ---------------------------------------------------------------
+  def sample_noise(self, rng, batch: int) -> jax.Array:
+    if self.noise_prior == 'uniform':
+      return jax.random.uniform(rng, (batch, self.noise_dim), minval=-1.0, maxval=1.0)
+    return jax.random.normal(rng, (batch, self.noise_dim))
+
+  def sample(self, rng, batch: int) -> Latents:
+    noise_rng, cat_rng, cont_rng = jax.random.split(rng, 3)
+    cat_rngs = jax.random.split(cat_rng, max(len(self.categorical), 1))
+    cat = [jax.random.randint(r, (batch,), 0, k) for r, k in zip(cat_rngs, self.categorical)]
+    cat = jnp.stack(cat, axis=1) if cat else jnp.zeros((batch, 0), jnp.int32)
+    cont = jax.random.uniform(cont_rng, (batch, self.continuous), minval=-1.0, maxval=1.0)
+    return Latents(self.sample_noise(noise_rng, batch), cat.astype(jnp.int32), cont)
+
+  def generator_input(self, latents: Latents) -> jax.Array:
+    parts = [latents.noise]
+    parts += [jax.nn.one_hot(latents.cat[:, i], k, dtype=latents.noise.dtype)
+              for i, k in enumerate(self.categorical)]
+    parts.append(latents.cont.astype(latents.noise.dtype))
+    return jnp.concatenate(parts, axis=1)
+
+  def split_q(self, q_out: jax.Array) -> QOutput:
+    """Splits Q's flat output into per-code parameters."""
+    if q_out.shape[-1] != self.q_output_dim:
+      raise ValueError(f'Q output has width {q_out.shape[-1]}, the latent layout '
+                       f'expects {self.q_output_dim}')
+    offsets = np.cumsum((0,) + self.categorical)
+    logits = tuple(q_out[:, a:b] for a, b in zip(offsets[:-1], offsets[1:]))
+    start = int(offsets[-1])
+    mean = q_out[:, start:start + self.continuous]
+    log_std = q_out[:, start + self.continuous:] if self.learn_cont_std else None
+    return QOutput(logits, mean, log_std)
+
+  # --- fixed grids for figures --------------------------------------------------
+  def category_grid(self, rng, num_noise: int, code: int = 0,
+                    cont_value: float = 0.0) -> Latents:
+    """Rows = categories of categorical code `code`, columns = `num_noise` noise draws.
+
+    Other categorical codes are fixed at 0, continuous codes at `cont_value`;
+    returned in row-major order (k * num_noise rows).
+    """
+    k = self.categorical[code]
+    noise = jnp.tile(self.sample_noise(rng, num_noise), (k, 1))
+    cat = np.zeros((k * num_noise, len(self.categorical)), np.int32)
+    cat[:, code] = np.repeat(np.arange(k), num_noise)
+    cont = jnp.full((k * num_noise, self.continuous), cont_value, jnp.float32)
+    return Latents(noise, jnp.asarray(cat), cont)
+
+  def traversal_grid(self, rng, cont_index: int, values: Sequence[float],
+                     code: int = 0) -> Latents:
+    """Rows = categories of code `code`, columns = values of continuous code `cont_index`.
+
+    One noise vector for the whole grid, the other continuous codes at 0.
+    """
+    k = self.categorical[code] if self.categorical else 1
+    values = np.asarray(values, np.float32)
+    n = k * len(values)
+    noise = jnp.tile(self.sample_noise(rng, 1), (n, 1))
+    cat = np.zeros((n, len(self.categorical)), np.int32)
+    if self.categorical:
+      cat[:, code] = np.repeat(np.arange(k), len(values))
+    cont = np.zeros((n, self.continuous), np.float32)
+    cont[:, cont_index] = np.tile(values, k)
+    return Latents(noise, jnp.asarray(cat), jnp.asarray(cont))

@@ -1,0 +1,67 @@
+"""Where training scalars go: a console line, TensorBoard events, and metrics.jsonl.
+
+The JSON-lines file (one object per logged step) is what eval.py reads back for the
+training curves; the TensorBoard events are for people (`tensorboard --logdir <workdir>`).
+"""
+from __future__ import annotations
+
+import json
+import os
+import sys
+from typing import Dict
+
+
+class MetricLogger:
+
+  def __init__(self, workdir: str, enabled: bool = True, tensorboard: bool = True):
+    self.enabled = enabled
+    self._writer = None
+    self._jsonl = None
+    if not enabled:
+      return
+    os.makedirs(workdir, exist_ok=True)
+    self._jsonl = open(os.path.join(workdir, 'metrics.jsonl'), 'a')
+    if tensorboard:
+      from infogan_jax.input_pipeline import _tf
+      tf = _tf()
+      self._tf = tf
+      self._writer = tf.summary.create_file_writer(os.path.join(workdir, 'tensorboard'))
+
+  def write(self, step: int, scalars: Dict[str, float], steps_per_sec: float = None) -> None:
+    if not self.enabled:
+      return
+    record = {'step': int(step), **{k: float(v) for k, v in scalars.items()}}
+    if steps_per_sec is not None:
+      record['steps_per_sec'] = float(steps_per_sec)
+    self._jsonl.write(json.dumps(record) + '\n')
+    self._jsonl.flush()
+    if self._writer is not None:
+      with self._writer.as_default(step=int(step)):
+        for name, value in record.items():
+          if name != 'step':
+            self._tf.summary.scalar(name, value)
+      self._writer.flush()
+    mi = ' '.join(f'{k[3:]}={v:.3f}' for k, v in scalars.items() if k.startswith('mi/'))
+    rate = f' {steps_per_sec:.2f} steps/s' if steps_per_sec else ''
+    print(f'step {step:>6}{rate} | d_loss={scalars["d_loss"]:.3f} '
+          f'g_loss={scalars["g_loss"]:.3f} | L_I(nats) {mi} | '
+          f'D(real)={scalars["d_real"]:.2f} D(fake)={scalars["d_fake"]:.2f}',
+          file=sys.stdout, flush=True)
+
+  def close(self):
+    if self._jsonl is not None:
+      self._jsonl.close()
+    if self._writer is not None:
+      self._writer.close()
+
+
+def read_metrics(workdir: str):
+  """The records of <workdir>/metrics.jsonl; a resumed run's repeated steps keep the last."""
+  path = os.path.join(workdir, 'metrics.jsonl')
+  by_step = {}
+  with open(path) as f:
+    for line in f:
+      if line.strip():
+        record = json.loads(line)
+        by_step[record['step']] = record
+  return [by_step[s] for s in sorted(by_step)]

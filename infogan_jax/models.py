@@ -1,0 +1,129 @@
+"""Generator G and the discriminator D with its auxiliary head Q (shared trunk).
+
+Paper, Appendix C, Table 1 (MNIST):
+  G: latent -> FC 1024, BN, ReLU -> FC 7x7x128, BN, ReLU
+       -> 4x4 up-conv 64, stride 2, BN, ReLU -> 4x4 up-conv 1 -> output activation
+  trunk: 4x4 conv 64, stride 2, lReLU -> 4x4 conv 128, stride 2, BN, lReLU
+           -> FC 1024, BN, lReLU
+  D head: FC -> 1 logit.   Q head: FC 128, BN, lReLU -> FC (Q's raw outputs).
+
+The 'mlp' architecture keeps the same structure with dense layers for 2-D toy data.
+Modules are used through their pure `apply`: params and batch_stats are explicit
+pytrees. BatchNorm takes an optional `axis_name` so that, under pmap/shard_map,
+batch statistics are computed over the global batch.
+"""
+from __future__ import annotations
+
+import functools
+import math
+from typing import Any, Optional, Sequence
+
+import flax.linen as nn
+import jax
+import jax.numpy as jnp
+
+from infogan_jax.layers import SubPixelConvTranspose
+
+ARCHS = ('conv', 'mlp')
+OUTPUT_ACTIVATIONS = {'tanh': jnp.tanh, 'sigmoid': jax.nn.sigmoid, 'none': lambda x: x}
+
+
+def _batch_norm(train: bool, axis_name: Optional[str], dtype):
+  # PyTorch-style running averages (momentum 0.1 there = 0.9 here), eps 1e-5.
+  return nn.BatchNorm(use_running_average=not train, momentum=0.9, epsilon=1e-5,
+                      axis_name=axis_name if train else None, dtype=dtype)
+
+
+class Generator(nn.Module):
+  arch: str = 'conv'
+  widths: Sequence[int] = (1024, 128, 64)
+  image_shape: Sequence[int] = (28, 28, 1)
+  output_activation: str = 'tanh'
+  dtype: Any = jnp.float32
+  axis_name: Optional[str] = None
+
+  @nn.compact
+  def __call__(self, latent, train: bool = True):
+    bn = functools.partial(_batch_norm, train, self.axis_name, self.dtype)
+    dense = functools.partial(nn.Dense, dtype=self.dtype)
+    x = latent
+    if self.arch == 'mlp':
+      for width in self.widths:
+        x = nn.relu(dense(width)(x))
+      x = dense(math.prod(self.image_shape))(x)
+      x = x.reshape((x.shape[0],) + tuple(self.image_shape))
+    else:
+      fc, channels, up = self.widths
+      h, w, c = self.image_shape
+      x = nn.relu(bn()(dense(fc)(x)))
+      x = nn.relu(bn()(dense(h // 4 * w // 4 * channels)(x)))
+      x = x.reshape(x.shape[0], h // 4, w // 4, channels)
+      x = nn.relu(bn()(SubPixelConvTranspose(up, 4, dtype=self.dtype)(x)))
+      x = SubPixelConvTranspose(c, 4, dtype=self.dtype)(x)
+    return OUTPUT_ACTIVATIONS[self.output_activation](x.astype(jnp.float32))
+
+
+class Discriminator(nn.Module):
+  """Shared trunk with two heads; returns (D's logit [B], Q's raw output [B, q_dim])."""
+  q_output_dim: int
+  arch: str = 'conv'
+  widths: Sequence[int] = (64, 128, 1024)
+  q_width: int = 128
+  leaky_slope: float = 0.1
+  dtype: Any = jnp.float32
+  axis_name: Optional[str] = None
+
+  @nn.compact
+  def __call__(self, x, train: bool = True):
+    act = functools.partial(nn.leaky_relu, negative_slope=self.leaky_slope)
+    dense = functools.partial(nn.Dense, dtype=self.dtype)
+    if self.arch == 'mlp':
+      h = x.reshape(x.shape[0], -1)
+      for width in self.widths:
+        h = act(dense(width)(h))
+      q = act(dense(self.q_width)(h))
+    else:
+      bn = functools.partial(_batch_norm, train, self.axis_name, self.dtype)
+      conv = functools.partial(nn.Conv, kernel_size=(4, 4), strides=(2, 2),
+                               padding=((1, 1), (1, 1)), dtype=self.dtype)
+      c1, c2, fc = self.widths
+      h = act(conv(c1)(x))
+      h = act(bn()(conv(c2)(h)))
+      h = h.reshape(h.shape[0], -1)
+      h = act(bn()(dense(fc)(h)))
+      q = act(bn()(dense(self.q_width)(h)))
+    d_logit = dense(1, name='d_head')(h)[:, 0]
+    q_out = dense(self.q_output_dim, name='q_head')(q)
+    return d_logit.astype(jnp.float32), q_out.astype(jnp.float32)
+
+
+def build_models(config, spec, axis_name: Optional[str] = None):
+  """(Generator, Discriminator) for a config; image_shape comes from the dataset."""
+  from infogan_jax import input_pipeline  # avoid a cycle at import time
+  m = config.model
+  if m.arch not in ARCHS:
+    raise ValueError(f'config.model.arch must be one of {ARCHS}, got {m.arch!r}')
+  if m.output_activation not in OUTPUT_ACTIVATIONS:
+    raise ValueError(f'config.model.output_activation must be one of '
+                     f'{tuple(OUTPUT_ACTIVATIONS)}, got {m.output_activation!r}')
+  dtype = {'float32': jnp.float32, 'bfloat16': jnp.bfloat16}.get(m.compute_dtype)
+  if dtype is None:
+    raise ValueError(f"config.model.compute_dtype must be 'float32' or 'bfloat16', "
+                     f'got {m.compute_dtype!r}')
+  expected = 3 if m.arch == 'conv' else None
+  for field in ('g_widths', 'd_widths'):
+    widths = tuple(getattr(m, field))
+    if expected and len(widths) != expected:
+      raise ValueError(f'config.model.{field} needs {expected} entries for the conv '
+                       f'architecture, got {widths}')
+    if any(int(w) <= 0 for w in widths):
+      raise ValueError(f'config.model.{field} must be positive, got {widths}')
+  generator = Generator(arch=m.arch, widths=tuple(m.g_widths),
+                        image_shape=input_pipeline.image_shape(config.dataset),
+                        output_activation=m.output_activation, dtype=dtype,
+                        axis_name=axis_name)
+  discriminator = Discriminator(q_output_dim=spec.q_output_dim, arch=m.arch,
+                                widths=tuple(m.d_widths), q_width=int(m.q_width),
+                                leaky_slope=float(m.leaky_slope), dtype=dtype,
+                                axis_name=axis_name)
+  return generator, discriminator

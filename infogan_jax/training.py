@@ -1,0 +1,178 @@
+"""Training state and the InfoGAN train step: pure, jittable, per-device.
+
+    state = create_train_state(config, jax.random.key(config.seed))
+    step = jax.jit(train_step, donate_argnums=0)
+    state, metrics = step(state, batch, step_rng(config.seed, int(state.step)))
+
+`train_step` updates D+Q, then G, in one call. Under `jax.pmap(..., axis_name='batch')`
+(or shard_map over a one-axis mesh) pass `axis_name='batch'`: gradients, BatchNorm
+statistics and metrics are then averaged over devices with `lax.pmean`, and BatchNorm
+normalises with global-batch statistics.
+
+Which networks the information term trains: all of them. The paper adds -lambda*L_I to
+both players' objectives and the original code subtracts the MI estimate from the
+discriminator loss (whose variables include the shared trunk and Q's head) and from the
+generator loss. Several ports stop the gradient at the trunk; we do not.
+"""
+from __future__ import annotations
+
+from typing import Any, Dict, Optional
+
+import flax
+import jax
+import jax.numpy as jnp
+import optax
+from jax import lax
+
+from infogan_jax import losses
+from infogan_jax.latents import Latents, LatentSpec
+from infogan_jax.models import Discriminator, Generator, build_models
+
+
+@flax.struct.dataclass
+class TrainState:
+  step: jax.Array
+  g_params: Any
+  g_stats: Any          # generator BatchNorm running statistics
+  d_params: Any         # shared trunk, D head and Q head
+  d_stats: Any
+  g_opt_state: Any
+  d_opt_state: Any
+  generator: Generator = flax.struct.field(pytree_node=False)
+  discriminator: Discriminator = flax.struct.field(pytree_node=False)
+  g_tx: optax.GradientTransformation = flax.struct.field(pytree_node=False)
+  d_tx: optax.GradientTransformation = flax.struct.field(pytree_node=False)
+  spec: LatentSpec = flax.struct.field(pytree_node=False)
+  lambda_cat: float = flax.struct.field(pytree_node=False, default=1.0)
+  lambda_cont: float = flax.struct.field(pytree_node=False, default=1.0)
+
+  def variables(self):
+    """The arrays a checkpoint holds (everything but the static configuration)."""
+    return {'step': self.step, 'g_params': self.g_params, 'g_stats': self.g_stats,
+            'd_params': self.d_params, 'd_stats': self.d_stats,
+            'g_opt_state': self.g_opt_state, 'd_opt_state': self.d_opt_state}
+
+
+def step_rng(seed: int, step) -> jax.Array:
+  """The RNG of one step: a pure function of (seed, step), so a resumed run repeats it."""
+  return jax.random.fold_in(jax.random.key(seed), step)
+
+
+def _split_variables(variables):
+  return variables['params'], variables.get('batch_stats', {})
+
+
+def create_train_state(config, rng) -> TrainState:
+  """Initialises networks and optimizers from a config (see configs/default.py)."""
+  spec = LatentSpec.from_config(config.latent)
+  generator, discriminator = build_models(config, spec)
+  g_rng, d_rng = jax.random.split(rng)
+  z = jnp.zeros((2, spec.input_dim), jnp.float32)
+  g_params, g_stats = _split_variables(generator.init(g_rng, z, train=False))
+  image = generator.apply({'params': g_params, 'batch_stats': g_stats}, z, train=False)
+  d_params, d_stats = _split_variables(discriminator.init(d_rng, image, train=False))
+  g_tx = optax.adam(config.g_learning_rate, b1=config.beta1, b2=config.beta2)
+  d_tx = optax.adam(config.d_learning_rate, b1=config.beta1, b2=config.beta2)
+  return TrainState(step=jnp.zeros((), jnp.int32), g_params=g_params, g_stats=g_stats,
+                    d_params=d_params, d_stats=d_stats, g_opt_state=g_tx.init(g_params),
+                    d_opt_state=d_tx.init(d_params), generator=generator,
+                    discriminator=discriminator, g_tx=g_tx, d_tx=d_tx, spec=spec,
+                    lambda_cat=float(config.lambda_cat),
+                    lambda_cont=float(config.lambda_cont))
+
+
+def _apply_train(module, params, stats, x):
+  """Training-mode forward; returns (output, new batch statistics)."""
+  out, new = module.apply({'params': params, 'batch_stats': stats}, x, train=True,
+                          mutable=['batch_stats'])
+  return out, new.get('batch_stats', {})
+
+
+def _pmean(tree, axis_name):
+  return tree if axis_name is None else lax.pmean(tree, axis_name)
+
+
+def train_step(state: TrainState, batch: Dict[str, jax.Array], rng: jax.Array,
+               latents: Optional[Latents] = None,
+               axis_name: Optional[str] = None):
+  """One InfoGAN update: D and Q on (real, fake), then G. Returns (state, metrics).
+
+  batch['image'] holds this device's real images in the generator's output range.
+  `latents` may be given (e.g. to compare device layouts); by default they are drawn
+  from `rng`. Metrics: GAN losses, L_I per code group in nats (mi/cat0, ..., mi/cont),
+  and D's mean probability on real and on fake images.
+  """
+  spec = state.spec
+  generator, discriminator = state.generator, state.discriminator
+  if axis_name is not None:
+    generator = generator.clone(axis_name=axis_name)
+    discriminator = discriminator.clone(axis_name=axis_name)
+  real = batch['image']
+  if latents is None:
+    latents = spec.sample(rng, real.shape[0])
+  z = spec.generator_input(latents)
+
+  # One generator forward serves both updates: D sees it detached, G pulls back through it.
+  def generate(g_params):
+    return _apply_train(generator, g_params, state.g_stats, z)
+
+  fake, g_pullback, g_stats = jax.vjp(generate, state.g_params, has_aux=True)
+
+  def info_terms(q_out):
+    mi = losses.mutual_information(spec, spec.split_q(q_out), latents)
+    return mi, losses.information_loss(mi, state.lambda_cat, state.lambda_cont)
+
+  # --- discriminator + Q (shared trunk) -----------------------------------------
+  def d_objective(d_params):
+    (real_logits, _), stats = _apply_train(discriminator, d_params, state.d_stats, real)
+    (fake_logits, q_out), stats = _apply_train(discriminator, d_params, stats,
+                                               lax.stop_gradient(fake))
+    gan = losses.discriminator_loss(real_logits, fake_logits)
+    mi, info = info_terms(q_out)
+    aux = {'stats': stats, 'gan': gan, 'mi': mi,
+           'd_real': jnp.mean(jax.nn.sigmoid(real_logits)),
+           'd_fake': jnp.mean(jax.nn.sigmoid(fake_logits))}
+    return gan + info, aux
+
+  (d_total, d_aux), d_grads = jax.value_and_grad(d_objective, has_aux=True)(state.d_params)
+  d_grads = _pmean(d_grads, axis_name)
+  d_updates, d_opt_state = state.d_tx.update(d_grads, state.d_opt_state, state.d_params)
+  d_params = optax.apply_updates(state.d_params, d_updates)
+
+  # --- generator, through the updated D and Q -------------------------------------
+  def g_objective(fake_images):
+    (fake_logits, q_out), stats = _apply_train(discriminator, d_params, d_aux['stats'],
+                                               fake_images)
+    gan = losses.generator_loss(fake_logits)
+    _, info = info_terms(q_out)
+    return gan + info, (stats, gan)
+
+  (g_total, (d_stats, g_gan)), fake_grad = jax.value_and_grad(
+      g_objective, has_aux=True)(fake)
+  (g_grads,) = g_pullback(fake_grad)
+  g_grads = _pmean(g_grads, axis_name)
+  g_updates, g_opt_state = state.g_tx.update(g_grads, state.g_opt_state, state.g_params)
+  g_params = optax.apply_updates(state.g_params, g_updates)
+
+  new_state = state.replace(
+      step=state.step + 1, g_params=g_params, d_params=d_params,
+      g_stats=_pmean(g_stats, axis_name), d_stats=_pmean(d_stats, axis_name),
+      g_opt_state=g_opt_state, d_opt_state=d_opt_state)
+  metrics = {'d_loss': d_aux['gan'], 'g_loss': g_gan, 'd_total': d_total,
+             'g_total': g_total, 'd_real': d_aux['d_real'], 'd_fake': d_aux['d_fake']}
+  metrics.update({f'mi/{k}': v for k, v in d_aux['mi'].items()})
+  return new_state, _pmean(metrics, axis_name)
+
+
+def generate(state: TrainState, latents: Latents) -> jax.Array:
+  """Images for given latents, with BatchNorm in inference mode (running averages)."""
+  z = state.spec.generator_input(latents)
+  return state.generator.apply({'params': state.g_params, 'batch_stats': state.g_stats}, z,
+                               train=False)
+
+
+def infer(state: TrainState, images: jax.Array):
+  """(D's logits, Q's split output) for images, BatchNorm in inference mode."""
+  logits, q_out = state.discriminator.apply(
+      {'params': state.d_params, 'batch_stats': state.d_stats}, images, train=False)
+  return logits, state.spec.split_q(q_out)

@@ -1,0 +1,67 @@
+import flax.linen as nn
+import jax
+import jax.numpy as jnp
+import numpy as np
+import pytest
+
+from configs import default, ring8
+from infogan_jax import training
+from infogan_jax.layers import SubPixelConvTranspose
+from infogan_jax.models import Discriminator, Generator
+
+
+def test_paper_mnist_network_shapes():
+  cfg = default.get_config()
+  state = training.create_train_state(cfg, jax.random.key(0))
+  p = state.g_params
+  assert p['Dense_0']['kernel'].shape == (74, 1024)
+  assert p['Dense_1']['kernel'].shape == (1024, 7 * 7 * 128)
+  assert p['SubPixelConvTranspose_0']['kernel'].shape == (4, 4, 128, 64)
+  assert p['SubPixelConvTranspose_1']['kernel'].shape == (4, 4, 64, 1)
+  d = state.d_params
+  assert d['Conv_0']['kernel'].shape == (4, 4, 1, 64)
+  assert d['Conv_1']['kernel'].shape == (4, 4, 64, 128)
+  assert d['Dense_0']['kernel'].shape == (7 * 7 * 128, 1024)
+  assert d['d_head']['kernel'].shape == (1024, 1)
+  assert d['Dense_1']['kernel'].shape == (1024, 128)
+  assert d['q_head']['kernel'].shape == (128, 10 + 2)
+  lat = state.spec.sample(jax.random.key(1), 3)
+  images = training.generate(state, lat)
+  assert images.shape == (3, 28, 28, 1)
+  assert float(images.min()) >= -1 and float(images.max()) <= 1  # tanh output
+  logits, q = training.infer(state, images)
+  assert logits.shape == (3,) and q.cat_logits[0].shape == (3, 10)
+  assert q.cont_mean.shape == (3, 2)
+
+
+def test_mlp_networks_for_toy_data():
+  state = training.create_train_state(ring8.get_config(), jax.random.key(0))
+  lat = state.spec.sample(jax.random.key(1), 5)
+  points = training.generate(state, lat)
+  assert points.shape == (5, 2)
+  logits, q = training.infer(state, points)
+  assert logits.shape == (5,) and q.cat_logits[0].shape == (5, 8)
+
+
+def test_sigmoid_output_range():
+  cfg = default.get_config()
+  cfg.model.output_activation = 'sigmoid'
+  state = training.create_train_state(cfg, jax.random.key(0))
+  images = training.generate(state, state.spec.sample(jax.random.key(1), 2))
+  assert float(images.min()) >= 0
+
+
+@pytest.mark.parametrize('cin, cout, hw', [(5, 4, 7), (3, 1, 4)])
+def test_subpixel_layer_equals_conv_transpose(cin, cout, hw):
+  """Same parameters, same function, same gradients as flax's ConvTranspose."""
+  x = jax.random.normal(jax.random.key(0), (2, hw, hw, cin))
+  ref = nn.ConvTranspose(cout, (4, 4), strides=(2, 2), padding='SAME')
+  ours = SubPixelConvTranspose(cout)
+  params = ref.init(jax.random.key(1), x)
+  assert jax.tree.map(jnp.shape, params) == jax.tree.map(jnp.shape, ours.init(jax.random.key(1), x))
+  params = jax.tree.map(lambda a: a + jax.random.normal(jax.random.key(2), a.shape), params)
+  np.testing.assert_allclose(ours.apply(params, x), ref.apply(params, x), atol=1e-4, rtol=1e-4)
+  loss = lambda m: lambda p, x: jnp.sum(jnp.sin(m.apply(p, x)))
+  g_ref = jax.grad(loss(ref), argnums=(0, 1))(params, x)
+  g_ours = jax.grad(loss(ours), argnums=(0, 1))(params, x)
+  jax.tree.map(lambda a, b: np.testing.assert_allclose(a, b, atol=1e-3, rtol=1e-4), g_ours, g_ref)
