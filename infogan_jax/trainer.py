@@ -51,6 +51,10 @@ def train_and_evaluate(config, workdir: str):
   is_lead = jax.process_index() == 0
   local_batch = config.batch_size // jax.process_count()
 
+  if is_lead:
+    os.makedirs(workdir, exist_ok=True)
+    with open(os.path.join(workdir, 'config.json'), 'w') as f:
+      f.write(config.to_json_best_effort(indent=2))  # what infogan_jax.load() rebuilds from
   state = training.create_train_state(config, jax.random.key(config.seed))
   mngr = checkpointing.manager(workdir, keep=config.keep_checkpoints)
   restored = checkpointing.restore(mngr, state)

@@ -1,0 +1,30 @@
+"""Evaluate a trained InfoGAN workdir.
+
+    python eval.py --config=configs/mnist.py --workdir=runs/mnist [--step=N] [--samples_only]
+"""
+from absl import app, flags, logging
+from ml_collections import config_flags
+
+FLAGS = flags.FLAGS
+config_flags.DEFINE_config_file('config', None, 'The config the run was trained with.',
+                                lock_config=True)
+flags.DEFINE_string('workdir', None, 'The training workdir (holds checkpoints/).')
+flags.DEFINE_integer('step', None, 'Checkpoint step to evaluate (default: the latest).')
+flags.DEFINE_bool('samples_only', False, 'Only restore the checkpoint and save sample grids.')
+flags.mark_flags_as_required(['config', 'workdir'])
+
+
+def main(argv):
+  if len(argv) > 1:
+    raise app.UsageError(f'Unexpected arguments: {argv[1:]}')
+  logging.set_verbosity(logging.WARNING)
+  from infogan_jax import evaluation
+  try:
+    evaluation.run(FLAGS.config, FLAGS.workdir, step=FLAGS.step,
+                   samples_only=FLAGS.samples_only)
+  except evaluation.EvaluationError as e:
+    raise app.UsageError(str(e), exitcode=2) from None
+
+
+if __name__ == '__main__':
+  app.run(main)
