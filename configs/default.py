@@ -49,6 +49,9 @@ def get_config():
   # code uses 1 for both with std fixed at 1; measured, that was the better setting.
   config.lambda_cat = 1.0
   config.lambda_cont = 1.0
+  # Plain-GAN baseline (paper, Fig. 1): no information term for G or the trunk; Q is
+  # still trained on detached trunk features so that L_I can be measured.
+  config.gan_baseline = False
 
   # --- optimisation (paper: Adam, 2e-4 for D/Q, 1e-3 for G, beta1 0.5) ------
   config.d_learning_rate = 2e-4
@@ -64,4 +67,13 @@ def get_config():
   config.sample_every_steps = 1_000
   config.checkpoint_every_steps = 1_000
   config.keep_checkpoints = 3
+
+  # --- evaluation (eval.py) -------------------------------------------------
+  config.eval = ml_collections.ConfigDict()
+  # The MNIST classifier behind Frechet distance, classifier score and purity; trained
+  # once by `python eval.py --config=configs/mnist.py --train_classifier`.
+  config.eval.classifier_dir = '~/.cache/infogan_jax/mnist_classifier'
+  config.eval.num_samples = 10_000      # generated images for L_I, FD, score and purity
+  config.eval.num_sweep_noise = 100     # noise draws per category in continuous-code sweeps
+  config.eval.baseline_workdir = ''     # a gan_baseline run to plot beside this one
   return config

@@ -24,7 +24,8 @@ class CheckpointMismatchError(ValueError):
 def manager(workdir: str, keep: int = 3, create: bool = True) -> ocp.CheckpointManager:
   directory = os.path.join(os.path.abspath(workdir), 'checkpoints')
   options = ocp.CheckpointManagerOptions(max_to_keep=max(int(keep), 1), create=create)
-  return ocp.CheckpointManager(directory, options=options)
+  return ocp.CheckpointManager(directory, options=options,
+                               item_handlers=ocp.StandardCheckpointHandler())
 
 
 def save(mngr: ocp.CheckpointManager, state: TrainState, force: bool = True) -> None:
@@ -50,13 +51,19 @@ def restore(mngr: ocp.CheckpointManager, state: TrainState,
   return state.replace(**restored)
 
 
+def _path_name(path) -> str:
+  """'g_params/Dense_0/kernel': the same for dict keys, attributes and indices."""
+  return '/'.join(str(getattr(k, 'key', getattr(k, 'name', getattr(k, 'idx', k))))
+                  for k in path)
+
+
 def _check_shapes(target, saved, where: str) -> None:
   if saved is None:
     return
-  saved_shapes = {jax.tree_util.keystr(k): tuple(getattr(v, 'shape', ()) or ())
+  saved_shapes = {_path_name(k): tuple(getattr(v, 'shape', ()) or ())
                   for k, v in jax.tree_util.tree_leaves_with_path(saved)}
   for key, leaf in jax.tree_util.tree_leaves_with_path(target):
-    name = jax.tree_util.keystr(key)
+    name = _path_name(key)
     want = tuple(np.shape(leaf))
     got = saved_shapes.get(name)
     if got is None:

@@ -72,6 +72,9 @@ class Discriminator(nn.Module):
   leaky_slope: float = 0.1
   dtype: Any = jnp.float32
   axis_name: Optional[str] = None
+  # Plain-GAN baseline: Q reads a detached copy of the trunk's features, so its loss
+  # trains Q's own layers only and L_I can still be measured.
+  detach_q: bool = False
 
   @nn.compact
   def __call__(self, x, train: bool = True):
@@ -81,7 +84,7 @@ class Discriminator(nn.Module):
       h = x.reshape(x.shape[0], -1)
       for width in self.widths:
         h = act(dense(width)(h))
-      q = act(dense(self.q_width)(h))
+      q = act(dense(self.q_width)(self._q_input(h)))
     else:
       bn = functools.partial(_batch_norm, train, self.axis_name, self.dtype)
       conv = functools.partial(nn.Conv, kernel_size=(4, 4), strides=(2, 2),
@@ -91,10 +94,13 @@ class Discriminator(nn.Module):
       h = act(bn()(conv(c2)(h)))
       h = h.reshape(h.shape[0], -1)
       h = act(bn()(dense(fc)(h)))
-      q = act(bn()(dense(self.q_width)(h)))
+      q = act(bn()(dense(self.q_width)(self._q_input(h))))
     d_logit = dense(1, name='d_head')(h)[:, 0]
     q_out = dense(self.q_output_dim, name='q_head')(q)
     return d_logit.astype(jnp.float32), q_out.astype(jnp.float32)
+
+  def _q_input(self, h):
+    return jax.lax.stop_gradient(h) if self.detach_q else h
 
 
 def build_models(config, spec, axis_name: Optional[str] = None):
@@ -125,5 +131,5 @@ def build_models(config, spec, axis_name: Optional[str] = None):
   discriminator = Discriminator(q_output_dim=spec.q_output_dim, arch=m.arch,
                                 widths=tuple(m.d_widths), q_width=int(m.q_width),
                                 leaky_slope=float(m.leaky_slope), dtype=dtype,
-                                axis_name=axis_name)
+                                axis_name=axis_name, detach_q=bool(config.gan_baseline))
   return generator, discriminator

@@ -53,3 +53,50 @@ def _save(fig, path: str) -> str:
   fig.savefig(path, dpi=100)
   plt.close(fig)
   return path
+
+
+def training_curves(records, entropies, path: str, baseline=None) -> str:
+  """d_loss / g_loss and L_I per code group (dashed line at H(c)) against step."""
+  steps = [r['step'] for r in records]
+  fig, axes = plt.subplots(1, 1 + len(entropies), figsize=(3.2 * (1 + len(entropies)), 2.8))
+  ax = axes[0]
+  for key in ('d_loss', 'g_loss'):
+    ax.plot(steps, [r[key] for r in records], label=key, lw=1)
+  ax.set_xlabel('step')
+  ax.legend(fontsize=7)
+  ax.set_title('GAN losses', fontsize=8)
+  for ax, (name, h) in zip(axes[1:], entropies.items()):
+    ax.plot(steps, [r.get(f'mi/{name}', np.nan) for r in records], lw=1, label='InfoGAN')
+    if baseline:
+      ax.plot([r['step'] for r in baseline], [r.get(f'mi/{name}', np.nan) for r in baseline],
+              lw=1, label='GAN baseline')
+    ax.axhline(h, ls='--', c='k', lw=0.8, label=f'H(c) = {h:.2f}')
+    ax.set_title(f'L_I {name} (nats)', fontsize=8)
+    ax.set_xlabel('step')
+    ax.legend(fontsize=7)
+  return _save(fig, path)
+
+
+def confusion_matrix(confusion: np.ndarray, path: str, title: str = '') -> str:
+  fig, ax = plt.subplots(figsize=(4, 3.6))
+  ax.imshow(confusion, cmap='Blues')
+  for (i, j), v in np.ndenumerate(confusion):
+    if v:
+      ax.text(j, i, str(v), ha='center', va='center', fontsize=5)
+  ax.set_xlabel('test label')
+  ax.set_ylabel('Q category (argmax)')
+  ax.set_xticks(range(confusion.shape[1]))
+  ax.set_yticks(range(confusion.shape[0]))
+  ax.set_title(title, fontsize=8)
+  return _save(fig, path)
+
+
+def probability_histograms(real: np.ndarray, fake: np.ndarray, path: str) -> str:
+  fig, ax = plt.subplots(figsize=(4, 2.8))
+  bins = np.linspace(0, 1, 41)
+  ax.hist(real, bins=bins, alpha=0.6, label='real (test)')
+  ax.hist(fake, bins=bins, alpha=0.6, label='generated')
+  ax.set_xlabel('D(x)')
+  ax.legend(fontsize=7)
+  ax.set_title("discriminator's probability of 'real'", fontsize=8)
+  return _save(fig, path)

@@ -3,13 +3,11 @@ must end up with each category on its own mode (a short CPU run)."""
 import jax
 import numpy as np
 
-from configs import ring8
-from infogan_jax import input_pipeline, trainer, training
+from infogan_jax import input_pipeline, training
 
 
-def test_each_category_captures_its_own_mode(tmp_path):
-  cfg = ring8.get_config()
-  state = trainer.train_and_evaluate(cfg, str(tmp_path / 'ring'))
+def test_each_category_captures_its_own_mode(trained_ring8):
+  _, state = trained_ring8
   modes = input_pipeline.ring8_modes()
   majority, purity = [], []
   for category in range(8):

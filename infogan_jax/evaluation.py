@@ -1,0 +1,298 @@
+"""What the InfoGAN paper claims, measured on a trained workdir (used by eval.py).
+
+Measurements (MNIST): unsupervised classification with the categorical code (Hungarian
+matching), L_I per code group next to H(c), Frechet distance and classifier score on the
+features of our own MNIST classifier (with the train-vs-test floor), what each continuous
+code controls (Spearman correlation with slant and stroke thickness), and the purity of
+each category on the generator side. Figures go next to metrics.json and report.md.
+"""
+from __future__ import annotations
+
+import json
+import os
+from typing import Dict
+
+import jax
+import numpy as np
+import scipy.linalg
+import scipy.optimize
+import scipy.stats
+
+from infogan_jax import api, classifier, input_pipeline, losses, plotting, training
+from infogan_jax.api import EvaluationError
+from infogan_jax.latents import QOutput
+from infogan_jax.metric_logging import read_metrics
+
+SWEEP_VALUES = np.linspace(-2.0, 2.0, 9)
+
+
+# --- pure measurements --------------------------------------------------------------
+def matched_accuracy(predicted: np.ndarray, labels: np.ndarray, num_categories: int,
+                     num_classes: int = 10):
+  """Accuracy after the best one-to-one category->class assignment (Hungarian).
+
+  Returns (accuracy, {category: class}, confusion[num_categories, num_classes]).
+  """
+  confusion = np.zeros((num_categories, num_classes), np.int64)
+  np.add.at(confusion, (predicted, labels), 1)
+  rows, cols = scipy.optimize.linear_sum_assignment(-confusion)
+  accuracy = confusion[rows, cols].sum() / max(len(labels), 1)
+  return float(accuracy), {int(r): int(c) for r, c in zip(rows, cols)}, confusion
+
+
+def frechet_distance(features_a: np.ndarray, features_b: np.ndarray) -> float:
+  """Frechet distance between Gaussians fitted to two feature sets."""
+  mu_a, mu_b = features_a.mean(0), features_b.mean(0)
+  cov_a = np.cov(features_a, rowvar=False)
+  cov_b = np.cov(features_b, rowvar=False)
+  covmean = scipy.linalg.sqrtm(cov_a @ cov_b)
+  if np.iscomplexobj(covmean):
+    covmean = covmean.real
+  return float(np.sum((mu_a - mu_b) ** 2) + np.trace(cov_a + cov_b - 2 * covmean))
+
+
+def classifier_score(probs: np.ndarray) -> float:
+  """exp(E_x KL(p(y|x) || p(y))): the Inception score with the MNIST classifier."""
+  eps = 1e-12
+  marginal = probs.mean(0, keepdims=True)
+  kl = np.sum(probs * (np.log(probs + eps) - np.log(marginal + eps)), axis=1)
+  return float(np.exp(kl.mean()))
+
+
+def _moments(images01: np.ndarray):
+  ink = images01[..., 0] if images01.ndim == 4 else images01
+  h, w = ink.shape[1:]
+  ys, xs = np.mgrid[:h, :w].astype(np.float64)
+  mass = ink.sum((1, 2)) + 1e-8
+  cy = (ink * ys).sum((1, 2)) / mass
+  cx = (ink * xs).sum((1, 2)) / mass
+  dy = ys[None] - cy[:, None, None]
+  dx = xs[None] - cx[:, None, None]
+  mu11 = (ink * dx * dy).sum((1, 2)) / mass
+  mu02 = (ink * dy * dy).sum((1, 2)) / mass
+  return mass, mu11, mu02
+
+
+def slant(images01: np.ndarray) -> np.ndarray:
+  """Horizontal shift per unit of height, from second moments: > 0 leans right ('/')."""
+  _, mu11, mu02 = _moments(images01)
+  return -mu11 / (mu02 + 1e-8)  # rows grow downwards, so '/' has mu11 < 0
+
+
+def thickness(images01: np.ndarray) -> np.ndarray:
+  """Ink mass: total intensity of the digit (grows with stroke width)."""
+  return _moments(images01)[0]
+
+
+def trajectory_spearman(values: np.ndarray, measure: np.ndarray) -> float:
+  """Mean Spearman correlation along trajectories: measure[t, v] for value values[v]."""
+  rhos = [scipy.stats.spearmanr(values, m).statistic for m in measure]
+  rhos = [r for r in rhos if np.isfinite(r)]
+  return float(np.mean(rhos)) if rhos else float('nan')
+
+
+def category_purity(probs: np.ndarray, categories: np.ndarray, num_categories: int):
+  """Per category: (majority class, fraction of its samples the classifier puts there)."""
+  predicted = probs.argmax(1)
+  out = []
+  for k in range(num_categories):
+    counts = np.bincount(predicted[categories == k], minlength=probs.shape[1])
+    out.append((int(counts.argmax()), float(counts.max() / max(counts.sum(), 1))))
+  return out
+
+
+# --- the report -----------------------------------------------------------------------
+def _unit(images, config):
+  return classifier._to_unit(images, config.model.output_activation)
+
+
+def _value_range(config):
+  return tuple(input_pipeline._OUTPUT_RANGES[config.model.output_activation])
+
+
+def save_figures(model: api.InfoGAN, out_dir: str, num_noise: int = 10) -> Dict[str, str]:
+  spec, config = model.spec, model.config
+  vr = _value_range(config)
+  figures = {}
+  rng = jax.random.key(1234)
+  for c, k in enumerate(spec.categorical):
+    lat = spec.category_grid(rng, num_noise, code=c)
+    figures[f'categories_{c}'] = plotting.image_grid(
+        model.generate(latents=lat), k, num_noise, os.path.join(out_dir, f'categories_{c}.png'),
+        title=f'categorical code {c}: rows = category, columns = noise', value_range=vr,
+        row_labels=[str(i) for i in range(k)])
+  rows = spec.categorical[0] if spec.categorical else 1
+  for j in range(spec.continuous):
+    lat = spec.traversal_grid(jax.random.fold_in(rng, j), j, SWEEP_VALUES)
+    figures[f'traversal_cont{j}'] = plotting.image_grid(
+        model.generate(latents=lat), rows, len(SWEEP_VALUES),
+        os.path.join(out_dir, f'traversal_cont{j}.png'),
+        title=f'continuous code {j} from -2 to 2 (rows = category)', value_range=vr,
+        col_labels=[f'{v:g}' for v in SWEEP_VALUES])
+  # Interpolation between two noise vectors, codes fixed per row.
+  steps = 10
+  a, b = spec.sample_noise(jax.random.fold_in(rng, 99), 2)
+  t = np.linspace(0, 1, steps)[:, None]
+  noise = np.tile((1 - t) * np.asarray(a) + t * np.asarray(b), (rows, 1))
+  cat = np.repeat(np.arange(rows), steps)
+  cont = np.zeros((rows * steps, spec.continuous), np.float32)
+  figures['interpolation'] = plotting.image_grid(
+      model.generate(noise=noise, cat=cat if spec.categorical else None, cont=cont),
+      rows, steps, os.path.join(out_dir, 'interpolation.png'),
+      title='noise interpolated left to right (rows = category)', value_range=vr)
+  return figures
+
+
+def training_curves(workdir: str, spec, out_path: str, baseline_workdir: str = ''):
+  records = read_metrics(workdir)
+  baseline = read_metrics(baseline_workdir) if baseline_workdir else None
+  entropies = {f'cat{i}': h for i, h in enumerate(spec.cat_entropies())}
+  if spec.continuous:
+    entropies['cont'] = spec.cont_entropy()
+  return plotting.training_curves(records, entropies, out_path, baseline=baseline)
+
+
+def run(config, workdir: str, step=None, samples_only: bool = False) -> dict:
+  """Writes <workdir>/eval/<step>/{metrics.json, report.md, *.png}; returns the metrics."""
+  model = api.load(workdir, config, step)
+  spec = model.spec
+  out_dir = os.path.join(workdir, 'eval', str(model.step))
+  os.makedirs(out_dir, exist_ok=True)
+  figures = save_figures(model, out_dir)
+  if samples_only:
+    print(f'step {model.step}: sample figures in {out_dir}')
+    return {'step': model.step, 'figures': figures}
+  if config.dataset != 'mnist':
+    raise EvaluationError('the full evaluation measures MNIST quantities; use '
+                          '--samples_only for config.dataset=' + repr(config.dataset))
+  try:
+    clf_params, clf_meta = classifier.load(config)
+  except classifier.ClassifierMissingError as e:
+    raise EvaluationError(str(e)) from None
+  act = config.model.output_activation
+  metrics = {'step': model.step, 'classifier_test_accuracy': clf_meta['test_accuracy']}
+  rng = jax.random.key(config.seed + 7)
+  n = int(config.eval.num_samples)
+
+  # 1. Unsupervised classification of real test digits with Q's categorical code.
+  test_images, test_labels = input_pipeline.load_split_arrays(config, 'test')
+  posterior = model.infer(test_images)
+  if spec.categorical:
+    acc, mapping, confusion = matched_accuracy(posterior['cat_probs'][0].argmax(1), test_labels,
+                                               spec.categorical[0])
+    metrics['categorical_accuracy'] = acc
+    metrics['category_to_digit'] = mapping
+    figures['confusion'] = plotting.confusion_matrix(
+        confusion, os.path.join(out_dir, 'confusion.png'),
+        title=f'Q category vs test label (matched accuracy {acc:.3f})')
+
+  # 2. L_I per code group on fresh samples.
+  lat = spec.sample(jax.random.fold_in(rng, 1), n)
+  fake = model.generate(latents=lat)
+  q = _q_output(model, fake)
+  mi = losses.mutual_information(spec, q, lat)
+  metrics['L_I'] = {k: float(v) for k, v in mi.items()}
+  metrics['H_c'] = {f'cat{i}': h for i, h in enumerate(spec.cat_entropies())}
+  if spec.continuous:
+    metrics['H_c']['cont'] = spec.cont_entropy()
+
+  # 3. Sample quality on the classifier's features; the real train-vs-test floor.
+  fake_probs, fake_feats = classifier.predict(clf_params, fake, act)
+  _, test_feats = classifier.predict(clf_params, test_images[:n], act)
+  train_images, _ = input_pipeline.load_split_arrays(config, 'train')
+  pick = np.random.default_rng(0).choice(len(train_images), min(n, len(train_images)), False)
+  _, train_feats = classifier.predict(clf_params, train_images[pick], act)
+  metrics['frechet_distance'] = frechet_distance(fake_feats, test_feats)
+  metrics['frechet_distance_floor_train_vs_test'] = frechet_distance(train_feats, test_feats)
+  metrics['classifier_score'] = classifier_score(fake_probs)
+  metrics['classifier_score_real_test'] = classifier_score(
+      classifier.predict(clf_params, test_images[:n], act)[0])
+
+  # 5. Purity of each category on the generator side.
+  if spec.categorical:
+    purity = category_purity(fake_probs, np.asarray(lat.cat[:, 0]), spec.categorical[0])
+    metrics['category_purity'] = {str(k): {'digit': d, 'purity': p}
+                                  for k, (d, p) in enumerate(purity)}
+    metrics['mean_category_purity'] = float(np.mean([p for _, p in purity]))
+    metrics['distinct_majority_digits'] = len({d for d, _ in purity})
+
+  # 4. What each continuous code controls.
+  metrics['continuous_codes'] = continuous_sweep(model, jax.random.fold_in(rng, 2),
+                                                 int(config.eval.num_sweep_noise))
+
+  # Figures from the run's logs and D's view.
+  records_path = os.path.join(workdir, 'metrics.jsonl')
+  if os.path.exists(records_path):
+    figures['training_curves'] = training_curves(workdir, spec,
+                                                 os.path.join(out_dir, 'training_curves.png'),
+                                                 config.eval.baseline_workdir)
+  figures['d_histogram'] = plotting.probability_histograms(
+      posterior['d_prob'], model.infer(fake)['d_prob'], os.path.join(out_dir, 'd_probs.png'))
+  metrics['figures'] = {k: os.path.basename(v) for k, v in figures.items()}
+  with open(os.path.join(out_dir, 'metrics.json'), 'w') as f:
+    json.dump(metrics, f, indent=2)
+  report = render_report(metrics, workdir)
+  with open(os.path.join(out_dir, 'report.md'), 'w') as f:
+    f.write(report)
+  print(report)
+  return metrics
+
+
+def _q_output(model, images, batch_size=1000) -> QOutput:
+  """Q's raw split output (logits, means) for many images, batched."""
+  fn = jax.jit(training.infer)
+  parts = [fn(model.state, images[i:i + batch_size])[1] for i in range(0, len(images), batch_size)]
+  cat = tuple(np.concatenate([p.cat_logits[c] for p in parts])
+              for c in range(len(parts[0].cat_logits)))
+  mean = np.concatenate([p.cont_mean for p in parts])
+  log_std = (None if parts[0].cont_log_std is None
+             else np.concatenate([p.cont_log_std for p in parts]))
+  return QOutput(cat, mean, log_std)
+
+
+def continuous_sweep(model: api.InfoGAN, rng, num_noise: int) -> dict:
+  """Spearman correlation of slant and thickness with each continuous code over [-2, 2]."""
+  spec, config = model.spec, model.config
+  k = spec.categorical[0] if spec.categorical else 1
+  out = {}
+  for j in range(spec.continuous):
+    noise = np.repeat(np.asarray(spec.sample_noise(jax.random.fold_in(rng, j), num_noise * k)),
+                      len(SWEEP_VALUES), axis=0)
+    cat = np.repeat(np.tile(np.arange(k), num_noise), len(SWEEP_VALUES))
+    cont = np.zeros((len(noise), spec.continuous), np.float32)
+    cont[:, j] = np.tile(SWEEP_VALUES, num_noise * k)
+    images = _unit(model.generate(noise=noise, cat=cat if spec.categorical else None,
+                                  cont=cont), config)
+    shape = (num_noise * k, len(SWEEP_VALUES))
+    out[f'cont{j}'] = {
+        'slant_spearman': trajectory_spearman(SWEEP_VALUES, slant(images).reshape(shape)),
+        'thickness_spearman': trajectory_spearman(SWEEP_VALUES,
+                                                  thickness(images).reshape(shape)),
+    }
+  return out
+
+
+def render_report(m: dict, workdir: str) -> str:
+  lines = [f'# InfoGAN evaluation: {workdir}, step {m["step"]}', '']
+  if 'categorical_accuracy' in m:
+    lines.append(f'- Unsupervised classification (test, Hungarian-matched): '
+                 f'**{m["categorical_accuracy"]:.3f}** accuracy '
+                 f'({100 * (1 - m["categorical_accuracy"]):.1f}% error; paper: 5% error)')
+  for k, v in m['L_I'].items():
+    lines.append(f'- L_I {k}: {v:.3f} nats (H(c) = {m["H_c"][k]:.3f})')
+  lines.append(f'- Frechet distance (classifier features, 10k): {m["frechet_distance"]:.2f} '
+               f'(real train vs test floor: {m["frechet_distance_floor_train_vs_test"]:.2f})')
+  lines.append(f'- Classifier score: {m["classifier_score"]:.2f} '
+               f'(real test images: {m["classifier_score_real_test"]:.2f})')
+  if 'mean_category_purity' in m:
+    per = ', '.join(f'{k}->{v["digit"]} {v["purity"]:.2f}'
+                    for k, v in m['category_purity'].items())
+    lines.append(f'- Category purity (generated, classifier majority): mean '
+                 f'{m["mean_category_purity"]:.3f}, {m["distinct_majority_digits"]} distinct '
+                 f'digits ({per})')
+  for name, c in m['continuous_codes'].items():
+    lines.append(f'- {name}: Spearman with slant {c["slant_spearman"]:+.2f}, '
+                 f'with thickness {c["thickness_spearman"]:+.2f}')
+  lines.append(f'- MNIST classifier test accuracy: {m["classifier_test_accuracy"]:.4f}')
+  lines += ['', 'Figures: ' + ', '.join(sorted(m['figures'].values())), '']
+  return '\n'.join(lines)

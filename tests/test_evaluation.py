@@ -1,0 +1,120 @@
+import json
+import os
+
+import jax
+import numpy as np
+import pytest
+import tensorflow_datasets as tfds
+
+from configs import tiny
+from infogan_jax import api, evaluation, trainer
+
+
+def test_matched_accuracy_on_hand_made_confusions():
+  labels = np.repeat(np.arange(10), 10)
+  permuted = (labels + 3) % 10          # a perfect clustering under another naming
+  acc, mapping, confusion = evaluation.matched_accuracy(permuted, labels, 10)
+  assert acc == 1.0 and mapping[3] == 0 and mapping[2] == 9
+  assert confusion.sum() == 100
+  noisy = permuted.copy()
+  noisy[:20] = 0                        # 20 samples put in category 0
+  acc, _, _ = evaluation.matched_accuracy(noisy, labels, 10)
+  # Category 0 now holds labels 7, 0 and 1 (10 each) and categories 3, 4 are empty:
+  # the best matching keeps 10 in category 0 plus 7 untouched categories = 80.
+  assert acc == pytest.approx(0.8)
+  collapsed = np.zeros_like(labels)     # everything in one category: one class matched
+  assert evaluation.matched_accuracy(collapsed, labels, 10)[0] == pytest.approx(0.1)
+
+
+def test_frechet_distance_is_zero_for_identical_sets_and_grows_with_shift():
+  x = np.random.default_rng(0).normal(size=(2000, 8))
+  assert abs(evaluation.frechet_distance(x, x)) < 1e-6
+  d1 = evaluation.frechet_distance(x, x + 0.5)
+  d2 = evaluation.frechet_distance(x, x + 1.0)
+  assert d1 == pytest.approx(8 * 0.25, rel=1e-3) and d2 == pytest.approx(8.0, rel=1e-3)
+
+
+def test_classifier_score_bounds():
+  confident = np.eye(10)[np.arange(1000) % 10]
+  assert evaluation.classifier_score(confident) == pytest.approx(10, rel=1e-6)
+  one_class = np.eye(10)[np.zeros(100, int)]
+  assert evaluation.classifier_score(one_class) == pytest.approx(1, rel=1e-6)
+
+
+def _stroke(shear: float, width: int = 1) -> np.ndarray:
+  img = np.zeros((28, 28), np.float32)
+  for row in range(4, 24):
+    col = int(round(14 + shear * (14 - row)))   # rows grow downwards
+    img[row, col - width // 2: col - width // 2 + width] = 1
+  return img
+
+
+def test_slant_sign_on_synthetic_strokes_and_thickness():
+  images = np.stack([_stroke(0.5), _stroke(0.0), _stroke(-0.5)])[..., None]
+  s = evaluation.slant(images)
+  assert s[0] > 0.3 and abs(s[1]) < 1e-6 and s[2] < -0.3   # '/', '|', '\'
+  t = evaluation.thickness(np.stack([_stroke(0.2, w) for w in (1, 2, 3)])[..., None])
+  assert t[0] < t[1] < t[2]
+  assert evaluation.trajectory_spearman(np.arange(3), t[None]) == pytest.approx(1.0)
+
+
+def test_category_purity():
+  probs = np.eye(10)[[3, 3, 3, 5, 7, 7]]
+  cats = np.array([0, 0, 0, 0, 1, 1])
+  assert evaluation.category_purity(probs, cats, 2) == [(3, 0.75), (7, 1.0)]
+
+
+def test_api_round_trip_recovers_codes_of_a_trained_model(trained_ring8):
+  workdir, _ = trained_ring8
+  model = api.load(workdir)
+  cat = np.repeat(np.arange(8), 50)
+  points = model.generate(jax.random.key(5), cat=cat)
+  assert points.shape == (400, 2)
+  posterior = model.infer(points)
+  recovered = posterior['cat_probs'][0].argmax(1)
+  assert np.mean(recovered == cat) > 0.9   # chance is 1/8
+  assert posterior['d_prob'].shape == (400,)
+
+
+def test_eval_errors_are_actionable(tmp_path, trained_ring8):
+  os.makedirs(tmp_path / 'empty')
+  with open(tmp_path / 'empty' / 'config.json', 'w') as f:
+    f.write(tiny.get_config().to_json())
+  with pytest.raises(api.EvaluationError, match='No checkpoints'):
+    api.load(str(tmp_path / 'empty'))
+  workdir, _ = trained_ring8
+  config = api.load_config(workdir)
+  config.model.g_widths = (64, 64)
+  with pytest.raises(api.EvaluationError, match='g_widths'):
+    api.load(workdir, config)
+  config = tiny.get_config()
+  config.eval.classifier_dir = str(tmp_path / 'no_classifier')
+  with pytest.raises(api.EvaluationError, match='--train_classifier'):
+    with tfds.testing.mock_data(num_examples=64):
+      trainer.train_and_evaluate(config, str(tmp_path / 'tiny'))
+      evaluation.run(config, str(tmp_path / 'tiny'))
+
+
+def test_eval_end_to_end_on_tiny_config(tmp_path):
+  from infogan_jax import classifier
+  config = tiny.get_config()
+  config.eval.classifier_dir = str(tmp_path / 'classifier')
+  config.eval.num_samples = 64
+  config.eval.num_sweep_noise = 2
+  workdir = str(tmp_path / 'run')
+  with tfds.testing.mock_data(num_examples=64):
+    trainer.train_and_evaluate(config, workdir)
+    classifier.train(config, epochs=1, batch_size=16)
+    metrics = evaluation.run(config, workdir)
+  out = os.path.join(workdir, 'eval', '4')
+  with open(os.path.join(out, 'metrics.json')) as f:
+    saved = json.load(f)
+  assert saved['step'] == 4 and 0 <= saved['categorical_accuracy'] <= 1
+  assert set(saved['L_I']) == {'cat0', 'cat1', 'cont'}
+  assert saved['frechet_distance'] >= 0
+  assert set(saved['continuous_codes']) == {'cont0'}
+  for name in ('categories_0.png', 'categories_1.png', 'traversal_cont0.png',
+               'interpolation.png', 'confusion.png', 'training_curves.png', 'd_probs.png',
+               'report.md'):
+    assert os.path.getsize(os.path.join(out, name)) > 0, name
+  assert metrics['L_I'] == saved['L_I']
