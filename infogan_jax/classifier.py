@@ -33,8 +33,7 @@ class MnistCNN(nn.Module):
 
   @nn.compact
   def __call__(self, x):
-    x = nn.relu(nn.Conv(32, (3, 3))(x))
-    x = nn.max_pool(nn.relu(nn.Conv(64, (3, 3))(x)), (2, 2), (2, 2))
+    x = nn.max_pool(nn.relu(nn.Conv(32, (3, 3))(x)), (2, 2), (2, 2))
     x = nn.max_pool(nn.relu(nn.Conv(64, (3, 3))(x)), (2, 2), (2, 2))
     features = nn.relu(nn.Dense(128)(x.reshape(x.shape[0], -1)))
     return nn.Dense(10)(features), features

@@ -1,0 +1,186 @@
+"""Train-step benchmark: the project's jitted train_step against the PyTorch reference.
+
+    python benchmarks/train_step.py [--torch_python=/path/to/venv/bin/python]
+        [--batch_sizes=64,128] [--steps=30] [--rounds=2] [--data_dir=... --manual_dir=...]
+
+Each measurement runs in a fresh subprocess (cold compile, clean peak memory). With a
+PyTorch interpreter (flag or $TORCH_PYTHON) the reference ../shared/bench/torch_reference.py
+runs in the same invocation, alternating with the project, and the table shows the ratio
+project/reference of images/s per batch size (median over rounds). Without one it says so
+and reports the project's numbers. Writes a JSON file (--output).
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import statistics
+import subprocess
+import sys
+import time
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+DEFAULT_REFERENCE = os.path.join(ROOT, '..', 'shared', 'bench', 'torch_reference.py')
+
+
+def _worker(batch: int, steps: int, warmup: int, precision: str) -> dict:
+  """Runs inside a subprocess: times this project's step on MNIST-shaped batches."""
+  import resource
+  import jax
+  import jax.numpy as jnp
+  import numpy as np
+  sys.path.insert(0, ROOT)
+  from configs import mnist
+  from infogan_jax import parallel, training
+  config = mnist.get_config()
+  config.batch_size = batch
+  config.model.compute_dtype = precision
+  mesh = parallel.make_mesh()
+  state = parallel.replicate(training.create_train_state(config, jax.random.key(0)), mesh)
+  step = parallel.make_train_step(mesh)
+  images = np.random.default_rng(0).uniform(-1, 1, (batch, 28, 28, 1)).astype(np.float32)
+  batch_arr = parallel.global_batch({'image': images}, mesh)
+  start = time.perf_counter()
+  state, metrics = step(state, batch_arr, training.step_rng(0, 0))
+  jax.block_until_ready((state, metrics))
+  compile_s = time.perf_counter() - start
+  for i in range(warmup):
+    state, metrics = step(state, batch_arr, training.step_rng(0, i + 1))
+  jax.block_until_ready(state)
+  times = []
+  for i in range(steps):
+    t = time.perf_counter()
+    state, metrics = step(state, batch_arr, training.step_rng(0, i + 100))
+    jax.block_until_ready(state)
+    times.append(time.perf_counter() - t)
+  ms = statistics.median(times) * 1e3
+  return {'impl': 'infogan-jax', 'precision': precision, 'batch': batch,
+          'ms_per_step': round(ms, 2), 'images_per_s': round(batch / ms * 1e3, 1),
+          'first_step_s': round(compile_s, 2), 'compiles': step._cache_size(),
+          'peak_rss_mb': round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
+          'jax': jax.__version__, 'finite': bool(np.isfinite(float(metrics['g_loss'])))}
+
+
+def _pipeline(batch: int, data_dir: str, manual_dir: str, batches: int = 300) -> dict:
+  sys.path.insert(0, ROOT)
+  from configs import mnist
+  from infogan_jax import input_pipeline
+  config = mnist.get_config()
+  config.data_dir, config.manual_dir = data_dir, manual_dir
+  it = input_pipeline.create_dataset(config, batch)
+  for _ in range(10):
+    next(it)
+  start = time.perf_counter()
+  for _ in range(batches):
+    next(it)
+  seconds = time.perf_counter() - start
+  return {'impl': 'input_pipeline', 'batch': batch,
+          'images_per_s': round(batches * batch / seconds, 1)}
+
+
+def _subprocess_json(cmd) -> dict:
+  out = subprocess.run(cmd, capture_output=True, text=True, cwd=ROOT,
+                       env={**os.environ, 'TF_CPP_MIN_LOG_LEVEL': '3'})
+  if out.returncode:
+    raise RuntimeError(f'{" ".join(cmd)} failed:\n{out.stderr[-3000:]}')
+  return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+def main():
+  p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
+  p.add_argument('--batch_sizes', default='64,128')
+  p.add_argument('--steps', type=int, default=30)
+  p.add_argument('--warmup', type=int, default=3)
+  p.add_argument('--rounds', type=int, default=2)
+  p.add_argument('--precision', default='float32', help="'float32', 'bfloat16' or both: 'float32,bfloat16'")
+  p.add_argument('--torch_python', default=os.environ.get('TORCH_PYTHON', ''))
+  p.add_argument('--torch_reference', default=DEFAULT_REFERENCE)
+  p.add_argument('--torch_threads', type=int, default=os.cpu_count() or 0)
+  p.add_argument('--data_dir', default='', help='TFDS data_dir, to time the input pipeline')
+  p.add_argument('--manual_dir', default='')
+  p.add_argument('--output', default=os.path.join(ROOT, 'benchmarks', 'results.json'))
+  p.add_argument('--_worker', nargs=4, metavar=('KIND', 'BATCH', 'STEPS', 'PRECISION'),
+                 help=argparse.SUPPRESS)
+  args = p.parse_args()
+
+  if args._worker:
+    kind, batch, steps, precision = args._worker
+    if kind == 'step':
+      result = _worker(int(batch), int(steps), args.warmup, precision)
+    else:
+      result = _pipeline(int(batch), args.data_dir, args.manual_dir)
+    print(json.dumps(result))
+    return
+
+  batches = [int(b) for b in args.batch_sizes.split(',')]
+  precisions = args.precision.split(',')
+  torch_ok = bool(args.torch_python) and os.path.exists(args.torch_reference)
+  if not torch_ok:
+    print('No PyTorch interpreter given (--torch_python or $TORCH_PYTHON): reporting the '
+          "project's numbers only. See ../shared/bench/README.md to set one up.")
+  runs = []
+  for r in range(args.rounds):
+    for batch in batches:
+      for precision in precisions:
+        res = _subprocess_json([sys.executable, __file__, '--_worker', 'step', str(batch),
+                                str(args.steps), precision, f'--warmup={args.warmup}'])
+        res['round'] = r
+        runs.append(res)
+        print(json.dumps(res), flush=True)
+      if torch_ok:
+        cmd = [args.torch_python, args.torch_reference, '--batch', str(batch),
+               '--steps', str(args.steps), '--warmup', str(args.warmup)]
+        if args.torch_threads:
+          cmd += ['--threads', str(args.torch_threads)]
+        res = _subprocess_json(cmd)
+        res['round'] = r
+        runs.append(res)
+        print(json.dumps(res), flush=True)
+  pipeline = None
+  if args.data_dir or args.manual_dir:
+    pipeline = _subprocess_json([sys.executable, __file__, '--_worker', 'pipeline',
+                                 str(max(batches)), '0', 'float32',
+                                 f'--data_dir={args.data_dir}', f'--manual_dir={args.manual_dir}'])
+    print(json.dumps(pipeline), flush=True)
+
+  def median(impl, batch, key, precision=None):
+    vals = [x[key] for x in runs if x['impl'] == impl and x['batch'] == batch
+            and (precision is None or x.get('precision') == precision)]
+    return statistics.median(vals) if vals else None
+
+  rows = []
+  for batch in batches:
+    ref = median('torch', batch, 'images_per_s') if torch_ok else None
+    for precision in precisions:
+      ips = median('infogan-jax', batch, 'images_per_s', precision)
+      rows.append({
+          'batch': batch, 'precision': precision, 'images_per_s': ips,
+          'ms_per_step': median('infogan-jax', batch, 'ms_per_step', precision),
+          'first_step_s': median('infogan-jax', batch, 'first_step_s', precision),
+          'peak_rss_mb': median('infogan-jax', batch, 'peak_rss_mb', precision),
+          'torch_images_per_s': ref,
+          'ratio': round(ips / ref, 2) if ref else None})
+  machine = {'cpus': os.cpu_count(), 'platform': platform.platform(),
+             'processor': platform.processor() or platform.machine(),
+             'python': platform.python_version(),
+             'jax': next((x['jax'] for x in runs if 'jax' in x), None),
+             'torch': next((x['torch'] for x in runs if 'torch' in x), None),
+             'date': time.strftime('%Y-%m-%d')}
+  print(f'\nmachine: {machine}')
+  print('| batch | precision | images/s | ms/step | first step (s) | peak RSS (MB) | '
+        'torch images/s | ratio |')
+  print('|---|---|---|---|---|---|---|---|')
+  for row in rows:
+    print('| {batch} | {precision} | {images_per_s} | {ms_per_step} | {first_step_s} | '
+          '{peak_rss_mb} | {torch_images_per_s} | {ratio} |'.format(**row))
+  if pipeline:
+    print(f'input pipeline: {pipeline["images_per_s"]} images/s at batch {pipeline["batch"]}')
+  with open(args.output, 'w') as f:
+    json.dump({'machine': machine, 'rows': rows, 'runs': runs, 'pipeline': pipeline}, f,
+              indent=2)
+  print(f'wrote {args.output}')
+
+
+if __name__ == '__main__':
+  main()
