@@ -3,6 +3,10 @@
     python train.py --config=configs/mnist.py --workdir=runs/mnist [--config.num_train_steps=N]
 
 Re-running the same command on the same workdir resumes from its last checkpoint.
+Every local device is used. On several hosts, run the same command on each with
+--coordinator_address=HOST0:PORT --num_processes=N --process_id=I (or under srun /
+mpirun, or with --distributed on Cloud TPU pods): see README.md, "Multiple devices and
+hosts".
 """
 from absl import app, flags, logging
 from ml_collections import config_flags
@@ -12,12 +16,29 @@ config_flags.DEFINE_config_file('config', None, 'Path to a config file (configs/
                                 lock_config=True)
 flags.DEFINE_string('workdir', None, 'Where checkpoints, logs and samples go.')
 flags.mark_flags_as_required(['config', 'workdir'])
+flags.DEFINE_string('coordinator_address', None,
+                    'Several processes: host:port of process 0, where the JAX coordinator '
+                    'listens (same on every process). Default: $JAX_COORDINATOR_ADDRESS or '
+                    'auto-detected (Slurm, Open MPI, Cloud TPU).')
+flags.DEFINE_integer('num_processes', None, 'Several processes: how many in total.')
+flags.DEFINE_integer('process_id', None, 'Several processes: this one, 0..num_processes-1.')
+flags.DEFINE_bool('distributed', None,
+                  'Start jax.distributed. Default: when any of the three flags above is '
+                  'given or a multi-process launcher (srun, mpirun, JAX_COORDINATOR_ADDRESS) '
+                  'is detected; --distributed forces it (Cloud TPU pods, Kubernetes), '
+                  '--nodistributed disables it.')
 
 
 def main(argv):
   if len(argv) > 1:
     raise app.UsageError(f'Unexpected arguments: {argv[1:]}')
   logging.set_verbosity(logging.WARNING)  # orbax logs every file it renames at INFO
+  from infogan_jax import parallel  # jax.distributed must start before any device use
+  try:
+    parallel.initialize_distributed(FLAGS.coordinator_address, FLAGS.num_processes,
+                                    FLAGS.process_id, enable=FLAGS.distributed)
+  except (ValueError, TypeError) as e:  # e.g. --num_processes without --process_id
+    raise app.UsageError(f'Cannot start jax.distributed: {e}', exitcode=2) from None
   from infogan_jax import trainer  # after flag parsing: keeps --help fast
   from infogan_jax.config_validation import ConfigError
   from infogan_jax.input_pipeline import DatasetUnavailableError

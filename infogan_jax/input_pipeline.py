@@ -92,7 +92,10 @@ def create_dataset(config, batch_size: int, split: str = 'train', seed: int = 0,
   if batch_size <= 0:
     raise ValueError(f'config.batch_size must be positive, got {batch_size}')
   if config.dataset == 'ring8':
-    return ring8_batches(batch_size, seed=seed, start=skip_batches)
+    import jax
+    return ring8_batches(batch_size, seed=seed, start=skip_batches,
+                         process_index=jax.process_index(),
+                         process_count=jax.process_count())
   tf = _tf()
   ds = _load_mnist(config, split, shuffle_files=shuffle, process_split=True, seed=seed)
   activation = config.model.output_activation
@@ -135,14 +138,20 @@ def ring8_modes() -> np.ndarray:
   return RING_RADIUS * np.stack([np.cos(angles), np.sin(angles)], axis=1).astype(np.float32)
 
 
-def ring8_batches(batch_size: int, seed: int = 0, start: int = 0) -> Iterator[dict]:
+def ring8_batches(batch_size: int, seed: int = 0, start: int = 0, process_index: int = 0,
+                  process_count: int = 1) -> Iterator[dict]:
   """Infinite batches from a mixture of 8 Gaussians on the unit circle.
 
-  Batch i depends only on (seed, i), so starting at `start` equals skipping.
+  Batch i depends only on (seed, i), so starting at `start` equals skipping. With
+  several processes, each draws the global batch of batch_size * process_count points
+  and keeps its own `batch_size` rows: processes see different points, and the global
+  batch is the same whatever the number of processes.
   """
   modes = ring8_modes()
+  total = batch_size * process_count
+  rows = slice(process_index * batch_size, (process_index + 1) * batch_size)
   for index in itertools.count(start):
     rng = np.random.default_rng([seed, index])
-    label = rng.integers(0, RING_MODES, batch_size)
-    points = modes[label] + RING_STD * rng.standard_normal((batch_size, 2)).astype(np.float32)
-    yield {'image': points.astype(np.float32), 'label': label.astype(np.int32)}
+    label = rng.integers(0, RING_MODES, total)
+    points = modes[label] + RING_STD * rng.standard_normal((total, 2)).astype(np.float32)
+    yield {'image': points[rows].astype(np.float32), 'label': label[rows].astype(np.int32)}

@@ -1,15 +1,29 @@
-"""Data parallelism: the per-device `train_step` under `jax.shard_map` on a 1-axis mesh.
+"""Data parallelism over every device of every process: the per-device `train_step`
+under `jax.shard_map` on a one-axis mesh, and JAX's distributed runtime for several hosts.
 
-We use shard_map (what `jax.pmap` is built on in current JAX) rather than pmap:
-parameters stay ordinary global arrays (replicated over the mesh), so checkpoints,
-evaluation and the single-device path see the same pytrees; the batch is sharded along
-its first axis. Inside, `train_step(..., axis_name=AXIS)` all-reduces gradients,
-BatchNorm statistics and metrics with `lax.pmean`. One device is a mesh of size 1:
-the same code.
+shard_map, not pmap. `jax.pmap` is the legacy API (in current JAX it is itself a wrapper
+around shard_map with check_vma=False). With shard_map the parameters stay ordinary
+global arrays, replicated over the mesh (`P()`), so checkpoints, sampling, evaluation
+and the single-device path all see the same pytrees, and one jitted program spans
+several processes; the batch is sharded along its first axis (`P(AXIS)`). Inside,
+`train_step(..., axis_name=AXIS)` averages gradients, BatchNorm statistics and metrics
+with `lax.pmean`, and BatchNorm normalises with the statistics of the global batch.
+
+check_vma stays on (the default): JAX then proves that every output declared
+replicated (`out_specs=P()`: the whole new state and the metrics) really is
+device-invariant, i.e. was all-reduced. It also changes what a gradient of a replicated
+input means (summed over devices): `training._per_device` accounts for that, and
+tests/test_parallel.py checks that 4 devices give the parameters of 1 device.
+
+One device is a mesh of size 1: the same code. Several hosts: call
+`initialize_distributed` before anything touches a device; then `jax.devices()` lists
+the devices of all processes, each process feeds its own slice of the global batch
+(`global_batch`), and all of them run the same step.
 """
 from __future__ import annotations
 
 import functools
+import os
 
 import jax
 import numpy as np
@@ -21,12 +35,19 @@ AXIS = 'batch'
 
 
 def make_mesh(devices=None) -> jax.sharding.Mesh:
-  devices = jax.devices() if devices is None else devices
+  """A one-axis mesh; by default every device of every process.
+
+  Devices are ordered by process, so that each process's devices hold a contiguous
+  block of the global batch (what `global_batch` assembles).
+  """
+  if devices is None:
+    devices = sorted(jax.devices(), key=lambda d: (d.process_index, d.id))
   return jax.sharding.Mesh(np.asarray(devices), (AXIS,))
 
 
 def _per_device_step(state, batch, rng, latents):
-  # Each device draws its own latents: fold the device index into the step's key.
+  # Each device draws its own latents from (seed, step, device index): the step's key
+  # with the device's position on the global mesh folded in.
   if latents is None:
     rng = jax.random.fold_in(rng, jax.lax.axis_index(AXIS))
   return training.train_step(state, batch, rng, latents=latents, axis_name=AXIS)
@@ -45,7 +66,8 @@ def make_train_step(mesh, with_latents: bool = False):
   else:
     fn = functools.partial(_per_device_step, latents=None)
     in_specs = (P(), batch_spec, P())
-  sharded = jax.shard_map(fn, mesh=mesh, in_specs=in_specs, out_specs=(P(), P()))
+  sharded = jax.shard_map(fn, mesh=mesh, in_specs=in_specs, out_specs=(P(), P()),
+                          check_vma=True)
   return jax.jit(sharded, donate_argnums=0)
 
 
@@ -54,7 +76,49 @@ def replicate(tree, mesh):
 
 
 def global_batch(local_batch, mesh):
-  """Assembles this process's numpy batch into a global array sharded over `mesh`."""
+  """Assembles this process's numpy batch into a global array sharded over `mesh`.
+
+  Every process passes its own rows (batch_size / process_count of them); the result
+  has the global batch size.
+  """
   sharding = NamedSharding(mesh, P(AXIS))
   return jax.tree.map(lambda x: jax.make_array_from_process_local_data(sharding, x),
                       local_batch)
+
+
+# --- several processes ---------------------------------------------------------------
+def _launched_by_cluster(environ=os.environ) -> bool:
+  """True when a launcher that jax.distributed.initialize() auto-detects started this
+  process as one of several: JAX_COORDINATOR_ADDRESS set, a Slurm job step (srun) with
+  more than one task, or Open MPI (mpirun) with more than one rank."""
+  if environ.get('JAX_COORDINATOR_ADDRESS'):
+    return True
+  slurm = ('SLURM_JOB_ID', 'SLURM_STEP_NODELIST', 'SLURM_NTASKS', 'SLURM_PROCID',
+           'SLURM_LOCALID')
+  if all(v in environ for v in slurm) and int(environ['SLURM_NTASKS']) > 1:
+    return True
+  return ('OMPI_MCA_orte_hnp_uri' in environ
+          and int(environ.get('OMPI_COMM_WORLD_SIZE', '1')) > 1)
+
+
+def initialize_distributed(coordinator_address=None, num_processes=None, process_id=None,
+                           enable=None) -> bool:
+  """Starts JAX's distributed runtime if this process is one of several; True if it did.
+
+  Must run before anything touches a device. `enable=None` decides from the arguments
+  (any of them given) and the environment (`_launched_by_cluster`); `enable=True`
+  always calls `jax.distributed.initialize` (e.g. on Cloud TPU pods or Kubernetes,
+  where it finds everything itself); `enable=False` never does. Arguments left None
+  are auto-detected by JAX (JAX_COORDINATOR_ADDRESS, Slurm, Open MPI, TPU metadata).
+  On CPU, cross-process collectives use gloo unless another implementation is set.
+  """
+  explicit = any(v is not None for v in (coordinator_address, num_processes, process_id))
+  if enable is None:
+    enable = explicit or _launched_by_cluster()
+  if not enable:
+    return False
+  if getattr(jax.config, 'jax_cpu_collectives_implementation', 'gloo') is None:
+    jax.config.update('jax_cpu_collectives_implementation', 'gloo')
+  jax.distributed.initialize(coordinator_address=coordinator_address,
+                             num_processes=num_processes, process_id=process_id)
+  return True

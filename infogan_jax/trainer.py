@@ -24,6 +24,9 @@ def _mean_metrics(history):
 
 def save_samples(state, config, workdir: str, step: int, num_noise: int = 10) -> str:
   """A PNG: rows = values of the first categorical code, columns = noise draws."""
+  # A host copy: only process 0 draws samples, so it must not run computations on the
+  # state's arrays, which span the devices of every process.
+  state = jax.device_get(state)
   spec = state.spec
   rng = jax.random.key(config.seed + 1)  # the same noise columns at every step
   if config.dataset == 'ring8':
@@ -55,14 +58,17 @@ def train_and_evaluate(config, workdir: str):
     os.makedirs(workdir, exist_ok=True)
     with open(os.path.join(workdir, 'config.json'), 'w') as f:
       f.write(config.to_json_best_effort(indent=2))  # what infogan_jax.load() rebuilds from
-  state = training.create_train_state(config, jax.random.key(config.seed))
+  # Replicated over the global mesh *before* restoring: every process then restores its
+  # own copy straight into that sharding (a restored array committed to one local
+  # device could not be re-sharded across processes afterwards).
+  state = parallel.replicate(
+      training.create_train_state(config, jax.random.key(config.seed)), mesh)
   mngr = checkpointing.manager(workdir, keep=config.keep_checkpoints)
   restored = checkpointing.restore(mngr, state)
   if restored is not None:
     state = restored
     print(f'Resuming from checkpoint at step {int(state.step)} in {workdir}', flush=True)
   start_step = int(state.step)
-  state = parallel.replicate(state, mesh)
 
   data = input_pipeline.create_dataset(config, local_batch, split='train',
                                        seed=config.seed, skip_batches=start_step)

@@ -92,6 +92,23 @@ def _pmean(tree, axis_name):
   return tree if axis_name is None else lax.pmean(tree, axis_name)
 
 
+def _per_device(params, axis_name):
+  """`params` cast to device-varying, so that gradients taken w.r.t. them stay per-device.
+
+  Under shard_map with check_vma=True (parallel.py), a replicated (device-invariant)
+  input differentiated against this device's loss gets a gradient already *summed* over
+  devices (the transpose of the implicit invariant->varying cast is a psum); `_pmean`
+  on that would give num_devices times the gradient. Differentiating w.r.t. a varying
+  copy keeps each device's own gradient, which `_pmean` then averages, exactly as under
+  `jax.pmap` (check_vma=False), where this cast is a no-op.
+  """
+  if axis_name is None:
+    return params
+  if hasattr(lax, 'pcast'):
+    return lax.pcast(params, axis_name, to='varying')
+  return lax.pvary(params, axis_name)  # JAX before lax.pcast
+
+
 def train_step(state: TrainState, batch: Dict[str, jax.Array], rng: jax.Array,
                latents: Optional[Latents] = None,
                axis_name: Optional[str] = None):
@@ -116,7 +133,8 @@ def train_step(state: TrainState, batch: Dict[str, jax.Array], rng: jax.Array,
   def generate(g_params):
     return _apply_train(generator, g_params, state.g_stats, z)
 
-  fake, g_pullback, g_stats = jax.vjp(generate, state.g_params, has_aux=True)
+  fake, g_pullback, g_stats = jax.vjp(generate, _per_device(state.g_params, axis_name),
+                                      has_aux=True)
 
   def info_terms(q_out):
     mi = losses.mutual_information(spec, spec.split_q(q_out), latents)
@@ -134,7 +152,8 @@ def train_step(state: TrainState, batch: Dict[str, jax.Array], rng: jax.Array,
            'd_fake': jnp.mean(jax.nn.sigmoid(fake_logits))}
     return gan + info, aux
 
-  (d_total, d_aux), d_grads = jax.value_and_grad(d_objective, has_aux=True)(state.d_params)
+  (d_total, d_aux), d_grads = jax.value_and_grad(d_objective, has_aux=True)(
+      _per_device(state.d_params, axis_name))
   d_grads = _pmean(d_grads, axis_name)
   d_updates, d_opt_state = state.d_tx.update(d_grads, state.d_opt_state, state.d_params)
   d_params = optax.apply_updates(state.d_params, d_updates)

@@ -1,0 +1,94 @@
+"""Subprocess helper for tests/test_parallel.py (not a test module: pytest skips it).
+
+The pytest process has already started JAX with one CPU device, so runs that need
+several devices or several processes happen here, in a fresh interpreter whose
+XLA_FLAGS (set by the caller) force the device count.
+
+    python tests/parallel_worker.py equivalence OUT_DIR
+        a few steps of the tiny conv config (BatchNorm) on 1 device and on all devices,
+        same global batch and latents; writes OUT_DIR/{one,all}.npz
+    python tests/parallel_worker.py train OUT.npz [train.py flags ...]
+        train.py's main() with those flags; each process then writes its final
+        TrainState arrays to OUT.npz with '{process}' replaced by its process index
+"""
+import os
+import sys
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+sys.path.insert(0, ROOT)
+os.environ.setdefault('TF_CPP_MIN_LOG_LEVEL', '2')
+
+
+def _save(path, variables):
+  import jax
+  import numpy as np
+  leaves = jax.tree_util.tree_leaves_with_path(jax.device_get(variables))
+  np.savez(path, **{jax.tree_util.keystr(k): np.asarray(v) for k, v in leaves})
+
+
+def equivalence(out_dir, steps=3):
+  import jax
+  import numpy as np
+  import optax
+  from configs import tiny
+  from infogan_jax import parallel, training
+
+  cfg = tiny.get_config()
+  cfg.batch_size = 8  # 2 rows per device on 4 devices; BatchNorm must see all 8
+
+  def run(devices):
+    state = training.create_train_state(cfg, jax.random.key(0))
+    # Plain SGD: its update is proportional to the gradient, so a wrongly scaled or
+    # wrongly averaged gradient shows up in the parameters. (Adam's update is nearly
+    # scale-free, and it turns float noise in the exactly-zero gradients of biases that
+    # feed a BatchNorm into +-lr steps, so it cannot be compared at fp32 tolerance.)
+    tx = optax.sgd(0.05)
+    state = state.replace(g_tx=tx, d_tx=tx, g_opt_state=tx.init(state.g_params),
+                          d_opt_state=tx.init(state.d_params))
+    mesh = parallel.make_mesh(devices)
+    step_fn = parallel.make_train_step(mesh, with_latents=True)
+    state = parallel.replicate(state, mesh)
+    for step in range(steps):
+      images = np.random.default_rng(step).uniform(
+          -1, 1, (cfg.batch_size, 28, 28, 1)).astype(np.float32)
+      latents = jax.device_get(state.spec.sample(jax.random.key(100 + step), cfg.batch_size))
+      state, metrics = step_fn(state, parallel.global_batch({'image': images}, mesh),
+                               training.step_rng(0, step),
+                               parallel.global_batch(latents, mesh))
+    return {'state': state.variables(), 'metrics': metrics}
+
+  _save(os.path.join(out_dir, 'one.npz'), run(jax.devices()[:1]))
+  _save(os.path.join(out_dir, 'all.npz'), run(jax.devices()))
+  print(f'devices={jax.device_count()}', flush=True)
+
+
+def train(out, argv):
+  from absl import app
+  import train as train_py
+  from infogan_jax import trainer
+
+  run = trainer.train_and_evaluate
+
+  def run_and_save(*args, **kwargs):
+    import jax
+    state = run(*args, **kwargs)
+    _save(out.replace('{process}', str(jax.process_index())), state.variables())
+    print(f'process {jax.process_index()}/{jax.process_count()}: '
+          f'{jax.local_device_count()} local of {jax.device_count()} devices, '
+          f'step {int(state.step)}', flush=True)
+    return state
+
+  trainer.train_and_evaluate = run_and_save
+  os.chdir(ROOT)
+  sys.argv = ['train.py', *argv]
+  app.run(train_py.main)
+
+
+if __name__ == '__main__':
+  mode, target, *rest = sys.argv[1:]
+  if mode == 'equivalence':
+    equivalence(target)
+  elif mode == 'train':
+    train(target, rest)
+  else:
+    raise SystemExit(f'unknown mode {mode!r}')
