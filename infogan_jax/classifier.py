@@ -49,7 +49,7 @@ def _apply(params, images01):
   return MnistCNN().apply({'params': params}, images01)
 
 
-def train(config, epochs: int = 3, batch_size: int = 128, seed: int = 0) -> dict:
+def train(config, epochs: int = 5, batch_size: int = 128, seed: int = 0) -> dict:
   """Trains on MNIST train, reports test accuracy, saves to config.eval.classifier_dir."""
   images, labels = input_pipeline.load_split_arrays(config, 'train')
   test_images, test_labels = input_pipeline.load_split_arrays(config, 'test')
