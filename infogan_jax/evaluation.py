@@ -149,7 +149,8 @@ def training_curves(workdir: str, spec, out_path: str, baseline_workdir: str = '
   entropies = {f'cat{i}': h for i, h in enumerate(spec.cat_entropies())}
   if spec.continuous:
     entropies['cont'] = spec.cont_entropy()
-  return plotting.training_curves(records, entropies, out_path, baseline=baseline)
+  return plotting.training_curves(records, entropies, out_path, baseline=baseline,
+                                  ceilings={'cont': spec.cont_ceiling()})
 
 
 def run(config, workdir: str, step=None, samples_only: bool = False) -> dict:
@@ -195,6 +196,7 @@ def run(config, workdir: str, step=None, samples_only: bool = False) -> dict:
   metrics['H_c'] = {f'cat{i}': h for i, h in enumerate(spec.cat_entropies())}
   if spec.continuous:
     metrics['H_c']['cont'] = spec.cont_entropy()
+    metrics['L_I_cont_ceiling_fixed_std'] = spec.cont_ceiling()
 
   # 3. Sample quality on the classifier's features; the real train-vs-test floor.
   fake_probs, fake_feats = classifier.predict(clf_params, fake, act)
@@ -279,7 +281,9 @@ def render_report(m: dict, workdir: str) -> str:
                  f'**{m["categorical_accuracy"]:.3f}** accuracy '
                  f'({100 * (1 - m["categorical_accuracy"]):.1f}% error; paper: 5% error)')
   for k, v in m['L_I'].items():
-    lines.append(f'- L_I {k}: {v:.3f} nats (H(c) = {m["H_c"][k]:.3f})')
+    ceiling = m.get('L_I_cont_ceiling_fixed_std') if k == 'cont' else None
+    extra = f'; ceiling with std fixed at 1: {ceiling:.3f}' if ceiling is not None else ''
+    lines.append(f'- L_I {k}: {v:.3f} nats (H(c) = {m["H_c"][k]:.3f}{extra})')
   lines.append(f'- Frechet distance (classifier features, 10k): {m["frechet_distance"]:.2f} '
                f'(real train vs test floor: {m["frechet_distance_floor_train_vs_test"]:.2f})')
   lines.append(f'- Classifier score: {m["classifier_score"]:.2f} '

@@ -79,6 +79,17 @@ class LatentSpec:
     """Differential entropy of the continuous group: ln 2 per U(-1,1) dimension."""
     return float(self.continuous * np.log(2.0))
 
+  def cont_ceiling(self) -> Optional[float]:
+    """The largest L_I the continuous group can reach when Q's std is fixed at 1.
+
+    Even a Q that predicts every code exactly scores log N(c; c, 1) = -ln(2 pi)/2 per
+    dimension, so with a fixed std the bound tops out below H(c) (at -0.45 nats for two
+    codes). None when the std is learned (then the bound can approach H(c)).
+    """
+    if self.learn_cont_std or not self.continuous:
+      return None
+    return self.cont_entropy() - 0.5 * self.continuous * float(np.log(2 * np.pi))
+
   # --- sampling ---------------------------------------------------------------
   def sample_noise(self, rng, batch: int) -> jax.Array:
     if self.noise_prior == 'uniform':

@@ -55,8 +55,11 @@ def _save(fig, path: str) -> str:
   return path
 
 
-def training_curves(records, entropies, path: str, baseline=None) -> str:
-  """d_loss / g_loss and L_I per code group (dashed line at H(c)) against step."""
+def training_curves(records, entropies, path: str, baseline=None, ceilings=None) -> str:
+  """d_loss / g_loss and L_I per code group (dashed line at H(c)) against step.
+
+  `ceilings` ({group: nats}) draws a dotted line where a bound tops out below H(c).
+  """
   steps = [r['step'] for r in records]
   fig, axes = plt.subplots(1, 1 + len(entropies), figsize=(3.2 * (1 + len(entropies)), 2.8))
   ax = axes[0]
@@ -71,6 +74,9 @@ def training_curves(records, entropies, path: str, baseline=None) -> str:
       ax.plot([r['step'] for r in baseline], [r.get(f'mi/{name}', np.nan) for r in baseline],
               lw=1, label='GAN baseline')
     ax.axhline(h, ls='--', c='k', lw=0.8, label=f'H(c) = {h:.2f}')
+    if ceilings and ceilings.get(name) is not None:
+      ax.axhline(ceilings[name], ls=':', c='gray', lw=0.8,
+                 label=f'ceiling, std fixed = {ceilings[name]:.2f}')
     ax.set_title(f'L_I {name} (nats)', fontsize=8)
     ax.set_xlabel('step')
     ax.legend(fontsize=7)

@@ -72,3 +72,14 @@ def test_grids():
 def test_bad_layouts_name_the_field(kw, match):
   with pytest.raises(ValueError, match=match):
     spec(**kw)
+
+
+def test_cont_ceiling_is_what_a_perfect_fixed_std_q_scores():
+  from infogan_jax import losses
+  from infogan_jax.latents import QOutput
+  s = LatentSpec(noise_dim=1, categorical=(), continuous=2)
+  lat = s.sample(jax.random.key(0), 100)
+  perfect = QOutput((), lat.cont, None)
+  np.testing.assert_allclose(losses.mutual_information(s, perfect, lat)['cont'],
+                             s.cont_ceiling(), rtol=1e-5)  # float32 sum
+  assert spec(learn_cont_std=True).cont_ceiling() is None
