@@ -2,12 +2,20 @@
 
     python train.py --config=configs/mnist.py --workdir=runs/mnist [--config.num_train_steps=N]
 
-Re-running the same command on the same workdir resumes from its last checkpoint.
+Re-running the same command on the same workdir resumes from its last checkpoint; a
+workdir holding a run of another config is refused unless --restart is given (the old
+run is then moved to <workdir>/replaced_<time>/). SIGTERM or Ctrl-C saves a checkpoint
+at the current step and exits 0. Problems the user can fix end with a one-line message
+on stderr and exit status 2 (config, data) or 1 (workdir, checkpoints, NaN/Inf).
+
 Every local device is used. On several hosts, run the same command on each with
 --coordinator_address=HOST0:PORT --num_processes=N --process_id=I (or under srun /
 mpirun, or with --distributed on Cloud TPU pods): see README.md, "Multiple devices and
 hosts".
 """
+import os
+import sys
+
 from absl import app, flags, logging
 from ml_collections import config_flags
 
@@ -16,6 +24,9 @@ config_flags.DEFINE_config_file('config', None, 'Path to a config file (configs/
                                 lock_config=True)
 flags.DEFINE_string('workdir', None, 'Where checkpoints, logs and samples go.')
 flags.mark_flags_as_required(['config', 'workdir'])
+flags.DEFINE_bool('restart', False,
+                  'Start over in a workdir that already holds a run: the old run (checkpoints, '
+                  'logs, samples, config.json) is moved to <workdir>/replaced_<time>/.')
 flags.DEFINE_string('coordinator_address', None,
                     'Several processes: host:port of process 0, where the JAX coordinator '
                     'listens (same on every process). Default: $JAX_COORDINATOR_ADDRESS or '
@@ -40,13 +51,27 @@ def main(argv):
   except (ValueError, TypeError) as e:  # e.g. --num_processes without --process_id
     raise app.UsageError(f'Cannot start jax.distributed: {e}', exitcode=2) from None
   from infogan_jax import trainer  # after flag parsing: keeps --help fast
+  from infogan_jax.checkpointing import CheckpointError, CheckpointMismatchError
   from infogan_jax.config_validation import ConfigError
   from infogan_jax.input_pipeline import DatasetUnavailableError
+  from infogan_jax.reliability import TrainingError
   try:
-    trainer.train_and_evaluate(FLAGS.config, FLAGS.workdir)
+    trainer.train_and_evaluate(FLAGS.config, FLAGS.workdir, restart=FLAGS.restart)
   except (ConfigError, DatasetUnavailableError) as e:
     raise app.UsageError(str(e), exitcode=2) from None
+  except (TrainingError, CheckpointError, CheckpointMismatchError) as e:
+    print(f'train.py: error: {e}', file=sys.stderr, flush=True)
+    if _AS_SCRIPT:
+      # After a failed save, orbax/tensorstore threads may still print tracebacks while
+      # the interpreter shuts down; end here so that the line above is the last one.
+      # Nothing is left to clean up: completed checkpoints are in place, logs are closed.
+      sys.stdout.flush()
+      os._exit(1)
+    sys.exit(1)
 
+
+_AS_SCRIPT = False
 
 if __name__ == '__main__':
+  _AS_SCRIPT = True
   app.run(main)

@@ -61,6 +61,10 @@ def get_config():
   config.batch_size = 128             # global batch (all devices, all processes)
   config.num_train_steps = 5_000
   config.seed = 0
+  # A NaN/Inf in a loss or gradient: 'stop' ends the run with a message naming the step
+  # and the quantity, without saving that state (the last checkpoint stays the last good
+  # one); 'skip' drops that step's update and goes on (and stops after 100 in a row).
+  config.on_nonfinite = 'stop'
 
   # --- bookkeeping --------------------------------------------------------
   config.log_every_steps = 50

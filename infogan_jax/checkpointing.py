@@ -2,13 +2,23 @@
 
 Only the arrays of the TrainState are saved (params, batch statistics, optimizer states,
 step); the networks and optimizers themselves are rebuilt from the config. Orbax
-writes each step to a temporary folder and renames it when complete, so a run killed
-mid-save never leaves a checkpoint that `latest_step` would pick up.
+writes each step to a temporary folder (`<step>.orbax-checkpoint-tmp`) and renames it
+when complete, so a run killed mid-save never leaves a checkpoint that `latest_step`
+would pick up (tests/test_reliability.py kills runs mid-save to check this).
+
+Orbax does not detect damaged data (a flipped byte restores silently as another number),
+so each save also records a CRC-32 of every array in the step's metadata, and `restore`
+compares them. Failures raise `CheckpointError` naming the checkpoint and the cause.
 """
 from __future__ import annotations
 
+import errno
+import json
 import os
-from typing import Optional
+import re
+import shutil
+import zlib
+from typing import Dict, List, Optional
 
 import jax
 import numpy as np
@@ -21,6 +31,14 @@ class CheckpointMismatchError(ValueError):
   pass
 
 
+class CheckpointError(RuntimeError):
+  """A checkpoint that cannot be written (disk full, no permission) or read (damaged)."""
+
+
+CHECKSUM_KEY = 'infogan_crc32'
+_TMP_SUFFIX = '.orbax-checkpoint-tmp'
+
+
 def manager(workdir: str, keep: int = 3, create: bool = True) -> ocp.CheckpointManager:
   directory = os.path.join(os.path.abspath(workdir), 'checkpoints')
   options = ocp.CheckpointManagerOptions(max_to_keep=max(int(keep), 1), create=create)
@@ -28,9 +46,133 @@ def manager(workdir: str, keep: int = 3, create: bool = True) -> ocp.CheckpointM
                                item_handlers=ocp.StandardCheckpointHandler())
 
 
+def remove_unfinished(workdir: str) -> List[str]:
+  """Deletes the temporary folders of saves that a killed run left unfinished; returns
+  them. Only for the trainer, before it creates its manager: a reader must not delete
+  the folder a running trainer is writing."""
+  directory = os.path.join(os.path.abspath(workdir), 'checkpoints')
+  if not os.path.isdir(directory):
+    return []
+  removed = []
+  for name in sorted(os.listdir(directory)):
+    if _TMP_SUFFIX in name:
+      shutil.rmtree(os.path.join(directory, name), ignore_errors=True)
+      removed.append(os.path.join(directory, name))
+  return removed
+
+
+def complete_steps(directory: str) -> List[int]:
+  """Steps with a finished checkpoint in `directory` (read from disk, not the manager's
+  cache, which counts a save in flight as done)."""
+  if not os.path.isdir(directory):
+    return []
+  return sorted(int(name) for name in os.listdir(directory)
+                if name.isdigit() and os.path.isdir(os.path.join(directory, name)))
+
+
+def _host(x) -> np.ndarray:
+  """A host copy of an array; for an array spanning processes, this process's replica."""
+  if isinstance(x, jax.Array) and not x.is_fully_addressable:
+    x = x.addressable_data(0)
+  return np.asarray(jax.device_get(x))
+
+
+def checksums(variables) -> Dict[str, int]:
+  return {_path_name(k): zlib.crc32(np.ascontiguousarray(_host(v)).view(np.uint8))
+          for k, v in jax.tree_util.tree_leaves_with_path(variables)}
+
+
+def _reason(e: BaseException) -> str:
+  """The cause of an orbax/tensorstore error in a few words (they carry pages of specs)."""
+  seen, chain = set(), []
+  while e is not None and id(e) not in seen:
+    seen.add(id(e))
+    chain.append(e)
+    e = e.__cause__ or e.__context__
+  for err in chain:
+    code = re.search(r"os_error_code='?(\d+)", str(err))
+    if code:
+      num = int(code.group(1))
+      return f'[Errno {num}] {os.strerror(num)}'
+    if isinstance(err, OSError) and err.errno:
+      return f'[Errno {err.errno}] {err.strerror}'
+  text = str(chain[0]).strip().splitlines()[0] if str(chain[0]).strip() else ''
+  text = text.split(' See full TensorStore details')[0]
+  return f'{type(chain[0]).__name__}: {text[:240]}'
+
+
+def _write_failure(directory: str, step: Optional[int], e: BaseException) -> str:
+  reason = _reason(e)
+  failed = re.search(r'(\d+)' + re.escape(_TMP_SUFFIX), str(e))  # an earlier async save?
+  if failed:
+    step = int(failed.group(1))
+  done = complete_steps(directory)
+  if any(f'Errno {n}]' in reason for n in (errno.ENOSPC, errno.EDQUOT)):
+    advice = 'The disk is full: free some space'
+  elif f'Errno {errno.EFBIG}]' in reason:
+    advice = 'A file-size limit was hit (ulimit -f, or the filesystem): raise it'
+  elif any(f'Errno {n}]' in reason for n in (errno.EACCES, errno.EPERM, errno.EROFS)):
+    advice = 'Make the folder writable'
+  else:
+    advice = 'Fix the cause'
+  kept = (f'the complete checkpoints already there are intact (latest: step {done[-1]})'
+          if done else 'no checkpoint was completed there')
+  which = f'the checkpoint of step {step}' if step is not None else 'a checkpoint'
+  return (f'could not write {which} to {directory}: {reason}. Training stopped; {kept}. '
+          f'{advice}, then re-run the same command to resume.')
+
+
 def save(mngr: ocp.CheckpointManager, state: TrainState, force: bool = True) -> None:
-  step = int(jax.device_get(state.step))
-  mngr.save(step, args=ocp.args.StandardSave(state.variables()), force=force)
+  """Starts an asynchronous save; raises CheckpointError if it (or the previous one) fails."""
+  variables = state.variables()
+  step = int(_host(variables['step']))
+  try:
+    mngr.save(step, args=ocp.args.StandardSave(variables), force=force,
+              custom_metadata={CHECKSUM_KEY: checksums(variables)})
+  except Exception as e:  # orbax reports I/O errors as ValueError, tensorstore as Exception
+    raise CheckpointError(_write_failure(str(mngr.directory), step, e)) from e
+
+
+def wait(mngr: ocp.CheckpointManager, step: Optional[int] = None) -> None:
+  """Waits for saves in flight; raises CheckpointError if one failed."""
+  try:
+    mngr.wait_until_finished()
+  except Exception as e:
+    raise CheckpointError(_write_failure(str(mngr.directory), step, e)) from e
+
+
+def _damaged(where: str, e) -> CheckpointError:
+  directory, name = os.path.split(where)
+  earlier = [s for s in complete_steps(directory) if str(s) != name]
+  options = (f'Delete {where} to resume from the previous checkpoint (step {earlier[-1]}), '
+             if earlier else 'There is no earlier checkpoint; ')
+  reason = e if isinstance(e, str) else _reason(e)
+  return CheckpointError(
+      f'checkpoint {where} cannot be used: {reason}. Its files are truncated or corrupt '
+      f'(an interrupted copy, a disk error, or edited files). {options}or pass --restart '
+      'to move the old run aside and start over.')
+
+
+def _recorded_checksums(where: str) -> Optional[Dict[str, int]]:
+  path = os.path.join(where, '_CHECKPOINT_METADATA')
+  if not os.path.exists(path):
+    return None
+  try:
+    with open(path) as f:
+      meta = json.load(f)
+  except (OSError, ValueError) as e:
+    raise _damaged(where, f'{path} is not valid JSON ({e})') from None
+  return (meta.get('custom_metadata') or {}).get(CHECKSUM_KEY)
+
+
+def _verify(restored, where: str) -> None:
+  recorded = _recorded_checksums(where)
+  if not recorded:  # written before checksums were recorded
+    return
+  for name, crc in checksums(restored).items():
+    if name in recorded and recorded[name] != crc:
+      raise _damaged(where, f'the values of {name} differ from those saved '
+                            '(CRC-32 mismatch)')
 
 
 def restore(mngr: ocp.CheckpointManager, state: TrainState,
@@ -38,16 +180,26 @@ def restore(mngr: ocp.CheckpointManager, state: TrainState,
   """Restores `step` (default: the latest) into the structure of `state`; None if empty.
 
   A checkpoint whose array shapes differ from the config's networks raises
-  CheckpointMismatchError naming the parameter and the config fields to check.
+  CheckpointMismatchError naming the parameter and the config fields to check; one
+  that cannot be read or whose arrays do not match the checksums recorded at save time
+  raises CheckpointError naming the checkpoint, the cause and the way out.
   """
   step = mngr.latest_step() if step is None else step
   if step is None:
     return None
   target = state.variables()
-  saved = mngr.item_metadata(step)
-  _check_shapes(target, saved, os.path.join(str(mngr.directory), str(step)))
+  where = os.path.join(str(mngr.directory), str(step))
+  try:
+    saved = mngr.item_metadata(step)
+  except Exception as e:
+    raise _damaged(where, e) from e
+  _check_shapes(target, saved, where)
   abstract = jax.tree.map(ocp.utils.to_shape_dtype_struct, target)
-  restored = mngr.restore(step, args=ocp.args.StandardRestore(abstract))
+  try:
+    restored = mngr.restore(step, args=ocp.args.StandardRestore(abstract))
+  except Exception as e:
+    raise _damaged(where, e) from e
+  _verify(restored, where)
   return state.replace(**restored)
 
 

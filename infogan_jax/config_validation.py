@@ -1,5 +1,12 @@
-"""Checks a config before any work starts; every message names the field to fix."""
+"""Checks a config before any work starts; every message names the field and what it allows.
+
+Every field of configs/default.py has a rule in `RULES` (tests/test_reliability.py checks
+that none is missing). Type and range are checked first, then the combinations.
+"""
 from __future__ import annotations
+
+import math
+import numbers
 
 import jax
 
@@ -10,56 +17,161 @@ class ConfigError(ValueError):
   pass
 
 
-def _positive_int(config, field, allow_zero=False):
+class _Rule:
+  """`check(value)` returns None if the value is allowed, else what is allowed."""
+
+  def __init__(self, check, allowed: str):
+    self.check, self.allowed = check, allowed
+
+
+def _integer(lo=None, hi=None):
+  if lo == 1 and hi is None:
+    text = 'an integer > 0'
+  elif lo == 0 and hi is None:
+    text = 'an integer >= 0'
+  else:
+    text = f'an integer in [{lo}, {hi}]'
+
+  def ok(v):
+    return (isinstance(v, numbers.Integral) and not isinstance(v, bool)
+            and (lo is None or v >= lo) and (hi is None or v <= hi))
+  return _Rule(ok, text)
+
+
+def _number(lo=None, lo_open=False, hi=None, hi_open=False, text=None):
+  def ok(v):
+    if not isinstance(v, numbers.Real) or isinstance(v, bool) or not math.isfinite(v):
+      return False
+    if lo is not None and (v <= lo if lo_open else v < lo):
+      return False
+    if hi is not None and (v >= hi if hi_open else v > hi):
+      return False
+    return True
+  return _Rule(ok, text)
+
+
+def _choice(*options):
+  return _Rule(lambda v: isinstance(v, str) and v in options, f'one of {options}')
+
+
+def _boolean():
+  return _Rule(lambda v: isinstance(v, bool), 'True or False')
+
+
+def _string(what='a string (a path; empty for the default)'):
+  return _Rule(lambda v: isinstance(v, str), what)
+
+
+def _int_tuple(lo, text, allow_empty):
+  def ok(v):
+    return (isinstance(v, (tuple, list)) and (allow_empty or len(v) > 0) and all(
+        isinstance(k, numbers.Integral) and not isinstance(k, bool) and k >= lo for k in v))
+  return _Rule(ok, text)
+
+
+_POSITIVE = _integer(1)
+_NON_NEGATIVE = _integer(0)
+_RATE = _number(lo=0, lo_open=True, text='a finite number > 0')
+_BETA = _number(lo=0, hi=1, hi_open=True, text='a number in [0, 1)')
+_WEIGHT = _number(lo=0, text='a finite number >= 0')
+_WIDTHS = _int_tuple(1, 'a non-empty tuple of integers > 0 (layer widths)', False)
+
+RULES = {
+    # data
+    'dataset': _choice(*DATASETS),
+    'data_dir': _string(),
+    'manual_dir': _string(),
+    'shuffle_buffer': _POSITIVE,
+    'prefetch': _NON_NEGATIVE,
+    # latent codes
+    'latent.noise_dim': _NON_NEGATIVE,
+    'latent.noise_prior': _choice('uniform', 'normal'),
+    'latent.categorical': _int_tuple(
+        2, 'a tuple of integers >= 2 (categories per code), possibly empty', True),
+    'latent.continuous': _NON_NEGATIVE,
+    'latent.learn_cont_std': _boolean(),
+    # networks
+    'model.arch': _choice('conv', 'mlp'),
+    'model.g_widths': _WIDTHS,
+    'model.d_widths': _WIDTHS,
+    'model.q_width': _POSITIVE,
+    'model.leaky_slope': _number(lo=0, hi=1, text='a number in [0, 1]'),
+    'model.output_activation': _choice('tanh', 'sigmoid', 'none'),
+    'model.compute_dtype': _choice('float32', 'bfloat16'),
+    # losses
+    'lambda_cat': _WEIGHT,
+    'lambda_cont': _WEIGHT,
+    'gan_baseline': _boolean(),
+    # optimisation
+    'd_learning_rate': _RATE,
+    'g_learning_rate': _RATE,
+    'beta1': _BETA,
+    'beta2': _BETA,
+    'batch_size': _POSITIVE,
+    'num_train_steps': _POSITIVE,
+    'seed': _integer(0, 2**31 - 1),
+    'on_nonfinite': _choice('stop', 'skip'),
+    # bookkeeping
+    'log_every_steps': _NON_NEGATIVE,
+    'sample_every_steps': _NON_NEGATIVE,
+    'checkpoint_every_steps': _NON_NEGATIVE,
+    'keep_checkpoints': _POSITIVE,
+    # evaluation
+    'eval.classifier_dir': _string(),
+    'eval.num_samples': _POSITIVE,
+    'eval.num_sweep_noise': _POSITIVE,
+    'eval.baseline_workdir': _string(),
+}
+# Fields a config may lack (older configs and config.json files); the value used instead.
+OPTIONAL = {'on_nonfinite': 'stop', 'gan_baseline': False}
+OPTIONAL_GROUPS = ('eval',)   # only read by eval.py
+
+
+_MISSING = object()
+
+
+def _get(config, field):
   value = config
   for part in field.split('.'):
-    value = getattr(value, part)
-  ok = isinstance(value, int) and not isinstance(value, bool) and (
-      value >= 0 if allow_zero else value > 0)
-  if not ok:
-    rule = '>= 0' if allow_zero else '> 0'
-    raise ConfigError(f'config.{field} must be an integer {rule}, got {value!r}')
+    try:
+      value = value[part]
+    except (KeyError, TypeError, AttributeError):
+      return _MISSING
+  return value
 
 
-def _positive_float(config, field):
-  value = getattr(config, field)
-  if not isinstance(value, (int, float)) or isinstance(value, bool) or not value > 0:
-    raise ConfigError(f'config.{field} must be a number > 0, got {value!r}')
-
-
-def validate(config, num_devices: int = None) -> None:
+def validate(config, num_devices: int = None, num_processes: int = None) -> None:
   """Raises ConfigError on the first field that cannot work."""
-  if config.dataset not in DATASETS:
-    raise ConfigError(f'config.dataset must be one of {DATASETS}, got {config.dataset!r}')
-  for field in ('batch_size', 'num_train_steps', 'shuffle_buffer', 'keep_checkpoints',
-                'latent.noise_dim', 'model.q_width'):
-    _positive_int(config, field, allow_zero=field == 'latent.noise_dim')
-  for field in ('log_every_steps', 'sample_every_steps', 'checkpoint_every_steps',
-                'prefetch', 'seed', 'latent.continuous'):
-    _positive_int(config, field, allow_zero=True)
-  for field in ('d_learning_rate', 'g_learning_rate'):
-    _positive_float(config, field)
-  for field in ('beta1', 'beta2'):
-    value = getattr(config, field)
-    if not isinstance(value, (int, float)) or not 0 <= value < 1:
-      raise ConfigError(f'config.{field} must be in [0, 1), got {value!r}')
-  for field in ('lambda_cat', 'lambda_cont'):
-    value = getattr(config, field)
-    if not isinstance(value, (int, float)) or value < 0:
-      raise ConfigError(f'config.{field} must be a number >= 0, got {value!r}')
-  cats = config.latent.categorical
-  if not isinstance(cats, (tuple, list)) or any(
-      not isinstance(k, int) or k < 2 for k in cats):
-    raise ConfigError('config.latent.categorical must be a tuple of integers >= 2 '
-                      f'(categories per code), got {cats!r}')
-  if not cats and not config.latent.continuous:
+  for field, rule in RULES.items():
+    value = _get(config, field)
+    if value is _MISSING:
+      if field in OPTIONAL or field.split('.')[0] in OPTIONAL_GROUPS:
+        continue
+      raise ConfigError(f'config.{field} is missing: every config must define it '
+                        f'({rule.allowed}; see configs/default.py)')
+    if not rule.check(value):
+      raise ConfigError(f'config.{field} must be {rule.allowed}, got {value!r}')
+
+  if not config.latent.categorical and not config.latent.continuous:
     raise ConfigError('InfoGAN needs a code: set config.latent.categorical and/or '
                       'config.latent.continuous')
-  if config.latent.noise_prior not in ('uniform', 'normal'):
-    raise ConfigError("config.latent.noise_prior must be 'uniform' or 'normal', "
-                      f'got {config.latent.noise_prior!r}')
+  if config.model.arch == 'conv':
+    if config.dataset != 'mnist':
+      raise ConfigError(f"config.model.arch='conv' needs image data (config.dataset="
+                        f"'mnist'), got config.dataset={config.dataset!r}; use "
+                        "config.model.arch='mlp'")
+    for field in ('g_widths', 'd_widths'):
+      widths = tuple(config.model[field])
+      if len(widths) != 3:
+        raise ConfigError(f'config.model.{field} needs 3 entries for the conv '
+                          f'architecture (see configs/default.py), got {widths}')
+  if num_processes is None:
+    num_processes = jax.process_count()
   if num_devices is None:
     num_devices = jax.device_count()
   if config.batch_size % num_devices:
     raise ConfigError(f'config.batch_size={config.batch_size} is not divisible by the '
                       f'{num_devices} devices in use; choose a multiple of {num_devices}.')
+  if config.batch_size % num_processes:
+    raise ConfigError(f'config.batch_size={config.batch_size} is not divisible by the '
+                      f'{num_processes} processes; choose a multiple of {num_processes}.')

@@ -51,6 +51,49 @@ class DatasetUnavailableError(RuntimeError):
   pass
 
 
+_OFFLINE_HELP = (
+    'Offline, put the four original archives (train-images-idx3-ubyte.gz, '
+    'train-labels-idx1-ubyte.gz, t10k-images-idx3-ubyte.gz, t10k-labels-idx1-ubyte.gz) '
+    'in a folder and pass it as --config.manual_dir=/path/to/folder (optionally with '
+    '--config.data_dir for where TFDS prepares the data). See README.md, "Offline data".')
+MNIST_HOST = 'storage.googleapis.com'   # where TFDS downloads MNIST from
+
+
+def _can_reach(host: str, port: int = 443, timeout: float = 3.0) -> bool:
+  import socket
+  try:
+    socket.create_connection((host, port), timeout=timeout).close()
+    return True
+  except OSError:
+    return False
+
+
+def check_available(config) -> None:
+  """Fails at once, before any work, if MNIST is neither prepared in config.data_dir, nor
+  given as archives (config.manual_dir), nor downloadable. (Offline, TFDS itself would
+  retry the download for many minutes before giving up.)"""
+  if config.dataset != 'mnist':
+    return
+  if config.manual_dir:
+    if not os.path.isdir(os.path.expanduser(config.manual_dir)):
+      raise DatasetUnavailableError(
+          f'config.manual_dir={config.manual_dir!r} is not a folder. Point it at the folder '
+          'holding the four MNIST archives (train-images-idx3-ubyte.gz, ...).')
+    return
+  import tensorflow_datasets as tfds
+  download = tfds.core.DatasetBuilder.download_and_prepare
+  if not getattr(download, '__module__', '').startswith('tensorflow_datasets.core'):
+    return  # replaced, e.g. by tfds.testing.mock_data: nothing will be downloaded
+  builder = tfds.builder('mnist', **({'data_dir': os.path.expanduser(config.data_dir)}
+                                     if config.data_dir else {}))
+  if builder.is_prepared() or _can_reach(MNIST_HOST):
+    return
+  where = config.data_dir or 'the TFDS default folder (~/tensorflow_datasets)'
+  raise DatasetUnavailableError(
+      f'MNIST is not prepared in {where} (config.data_dir) and cannot be downloaded: '
+      f'{MNIST_HOST} is unreachable. ' + _OFFLINE_HELP)
+
+
 def _load_mnist(config, split: str, shuffle_files: bool, process_split: bool, seed: int = 0):
   import tensorflow_datasets as tfds
   _tf()
@@ -66,11 +109,7 @@ def _load_mnist(config, split: str, shuffle_files: bool, process_split: bool, se
   except Exception as e:  # tfds raises several types for "cannot download"
     raise DatasetUnavailableError(
         f'Could not load MNIST through tensorflow-datasets ({type(e).__name__}: {e}).\n'
-        'Offline, put the four original archives (train-images-idx3-ubyte.gz, '
-        'train-labels-idx1-ubyte.gz, t10k-images-idx3-ubyte.gz, t10k-labels-idx1-ubyte.gz) '
-        'in a folder and pass it as --config.manual_dir=/path/to/folder (optionally with '
-        '--config.data_dir for where TFDS prepares the data). See README.md, "Offline data".'
-    ) from e
+        + _OFFLINE_HELP) from e
 
 
 def to_output_range(images_uint8, output_activation: str):

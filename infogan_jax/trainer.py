@@ -2,10 +2,18 @@
 
 `train_and_evaluate(config, workdir)` is what train.py calls. Re-running it on the same
 workdir resumes from the last checkpoint; the step RNG is fold_in(key(seed), step) and
-the data order is a function of (seed, step), so a resumed run follows the same path.
+the data order is a function of (seed, step), so a resumed run follows the same path
+(bitwise on CPU: a run killed and resumed any number of times ends with the parameters
+of an uninterrupted one; tests/test_reliability.py checks this with SIGKILL).
+
+Interruptions and faults (infogan_jax/reliability.py): SIGTERM/SIGINT save a checkpoint
+at the current step and return; NaN/Inf losses or gradients stop the run before the
+next save (or skip the update, config.on_nonfinite='skip'); a workdir holding a run of
+another config is refused unless restart=True.
 """
 from __future__ import annotations
 
+import contextlib
 import os
 import time
 
@@ -13,13 +21,13 @@ import jax
 import numpy as np
 
 from infogan_jax import checkpointing, config_validation, input_pipeline, parallel, plotting
-from infogan_jax import training
+from infogan_jax import reliability, training
 from infogan_jax.metric_logging import MetricLogger
 
 
 def _mean_metrics(history):
   host = jax.device_get(history)
-  return {k: float(np.mean([m[k] for m in host])) for k in host[0]}
+  return {k: float(np.mean([m[k] for m in host])) for k in host[0] if k != 'nonfinite'}
 
 
 def save_samples(state, config, workdir: str, step: int, num_noise: int = 10) -> str:
@@ -47,56 +55,124 @@ def save_samples(state, config, workdir: str, step: int, num_noise: int = 10) ->
                              value_range=(lo, 1.0))
 
 
-def train_and_evaluate(config, workdir: str):
-  """Trains (or resumes) in `workdir`; returns the final TrainState."""
+def train_and_evaluate(config, workdir: str, restart: bool = False):
+  """Trains (or resumes) in `workdir`; returns the final TrainState.
+
+  A workdir holding a run of another config is refused (reliability.WorkdirError) unless
+  `restart=True`, which moves that run to workdir/replaced_<time>/. SIGTERM or SIGINT
+  ends the run after the current step with a checkpoint at that step, and this function
+  returns normally. Errors the user can fix (config_validation.ConfigError,
+  reliability.TrainingError, checkpointing.CheckpointError / CheckpointMismatchError,
+  input_pipeline.DatasetUnavailableError) carry a message naming the cause.
+  """
   mesh = parallel.make_mesh()
   config_validation.validate(config, num_devices=mesh.size)
+  input_pipeline.check_available(config)  # fails fast when offline without the data
   is_lead = jax.process_index() == 0
   local_batch = config.batch_size // jax.process_count()
 
-  if is_lead:
-    os.makedirs(workdir, exist_ok=True)
-    with open(os.path.join(workdir, 'config.json'), 'w') as f:
-      f.write(config.to_json_best_effort(indent=2))  # what infogan_jax.load() rebuilds from
-  # Replicated over the global mesh *before* restoring: every process then restores its
-  # own copy straight into that sharding (a restored array committed to one local
-  # device could not be re-sharded across processes afterwards).
-  state = parallel.replicate(
-      training.create_train_state(config, jax.random.key(config.seed)), mesh)
-  mngr = checkpointing.manager(workdir, keep=config.keep_checkpoints)
-  restored = checkpointing.restore(mngr, state)
-  if restored is not None:
-    state = restored
-    print(f'Resuming from checkpoint at step {int(state.step)} in {workdir}', flush=True)
-  start_step = int(state.step)
+  with contextlib.ExitStack() as cleanup:
+    stop = cleanup.enter_context(reliability.StopSignals())
+    # Compares with <workdir>/config.json (what infogan_jax.load() rebuilds from), then
+    # writes it.
+    reliability.prepare_workdir(config, workdir, restart=restart, is_lead=is_lead)
+    # Replicated over the global mesh *before* restoring: every process then restores its
+    # own copy straight into that sharding (a restored array committed to one local
+    # device could not be re-sharded across processes afterwards).
+    state = parallel.replicate(
+        training.create_train_state(config, jax.random.key(config.seed)), mesh)
+    if is_lead:
+      for path in checkpointing.remove_unfinished(workdir):
+        print(f'Removed {path}: a save that an interrupted run did not finish', flush=True)
+    mngr = checkpointing.manager(workdir, keep=config.keep_checkpoints)
+    cleanup.push(lambda exc_type, *_: _close_manager(mngr, failing=exc_type is not None))
+    restored = checkpointing.restore(mngr, state)
+    if restored is not None:
+      state = restored
+      print(f'Resuming from checkpoint at step {_step_of(state)} in {workdir}', flush=True)
+    start_step = _step_of(state)
+    last_saved = start_step if restored is not None else None
 
-  data = input_pipeline.create_dataset(config, local_batch, split='train',
-                                       seed=config.seed, skip_batches=start_step)
-  step_fn = parallel.make_train_step(mesh)
-  logger = MetricLogger(workdir, enabled=is_lead)
-  history, last_time, last_step = [], time.perf_counter(), start_step
-  try:
+    data = input_pipeline.create_dataset(config, local_batch, split='train',
+                                         seed=config.seed, skip_batches=start_step)
+    step_fn = parallel.make_train_step(mesh)
+    logger = MetricLogger(workdir, enabled=is_lead)
+    cleanup.callback(logger.close)
+    guard = reliability.NonFiniteGuard(config.get('on_nonfinite', 'stop'))
+
+    def check_finite():  # before every save: a checkpoint never holds a fault
+      guard.check(last_checkpoint=None if last_saved is None
+                  else os.path.join(str(mngr.directory), str(last_saved)))
+
+    def log(done, now):
+      check_finite()
+      skipped = set(guard.take_skipped())
+      good = [m for d, m in history if d not in skipped] or [m for _, m in history]
+      scalars = _mean_metrics(good)
+      if guard.policy == 'skip':
+        scalars['nonfinite_skipped'] = len(skipped)
+      logger.write(done, scalars, steps_per_sec=(done - last_step) / (now - last_time))
+
+    # With several processes, all must see a stop request at the same step.
+    stop_check_every = 1 if jax.process_count() == 1 else max(config.log_every_steps, 10)
+    print(f'Training steps {start_step}..{config.num_train_steps} in {workdir}', flush=True)
+    history, last_time, last_step = [], time.perf_counter(), start_step
+    stopped_by = None
     for step in range(start_step, config.num_train_steps):
+      if ((step - start_step) % stop_check_every == 0
+          and reliability.agree_on_stop(stop.requested)):
+        stopped_by = stop.signal_name or 'a signal on another process'
+        break
       batch = parallel.global_batch({'image': next(data)['image']}, mesh)
       state, metrics = step_fn(state, batch, training.step_rng(config.seed, step))
-      history.append(metrics)
       done = step + 1
+      history.append((done, metrics))
+      guard.add(done, metrics)
       if config.log_every_steps and (done % config.log_every_steps == 0
                                      or done == config.num_train_steps):
-        scalars = _mean_metrics(history)
         now = time.perf_counter()
-        logger.write(done, scalars, steps_per_sec=(done - last_step) / (now - last_time))
+        log(done, now)
         history, last_time, last_step = [], now, done
+      elif guard.num_pending >= reliability.MAX_UNCHECKED_STEPS:
+        check_finite()
       if is_lead and config.sample_every_steps and done % config.sample_every_steps == 0:
         save_samples(state, config, workdir, done)
       if config.checkpoint_every_steps and done % config.checkpoint_every_steps == 0:
+        check_finite()
         checkpointing.save(mngr, state)
-    if int(state.step) != (mngr.latest_step() or 0):
+        last_saved = done
+
+    final_step = _step_of(state)
+    if stopped_by and history and config.log_every_steps:
+      log(final_step, time.perf_counter())  # the partial interval
+    check_finite()
+    if final_step != (last_saved or 0):
       checkpointing.save(mngr, state)
-    if is_lead and config.sample_every_steps:
-      save_samples(state, config, workdir, int(state.step))
-    mngr.wait_until_finished()
-  finally:
-    logger.close()
-    mngr.close()
+      last_saved = final_step
+    if is_lead and config.sample_every_steps and not stopped_by:
+      save_samples(state, config, workdir, final_step)
+    checkpointing.wait(mngr, final_step)
+    if stopped_by:
+      saved = (f'with a checkpoint in {mngr.directory}' if last_saved is not None
+               else '(nothing to save yet)')
+      print(f'{stopped_by}: stopped at step {final_step} {saved}. Re-run the same '
+            'command to resume.', flush=True)
   return state
+
+
+def _step_of(state) -> int:
+  return int(checkpointing._host(state.step))
+
+
+def _close_manager(mngr, failing: bool) -> None:
+  """Closes the checkpoint manager (waiting for saves); while another error propagates,
+  a failure here is reported but does not replace it."""
+  try:
+    mngr.close()
+  except Exception as e:
+    if not failing:
+      raise checkpointing.CheckpointError(
+          f'could not finish writing checkpoints in {mngr.directory}: '
+          f'{checkpointing._reason(e)}') from e
+    print(f'(also: closing the checkpoint manager failed: {checkpointing._reason(e)})',
+          flush=True)

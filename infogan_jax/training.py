@@ -45,6 +45,9 @@ class TrainState:
   spec: LatentSpec = flax.struct.field(pytree_node=False)
   lambda_cat: float = flax.struct.field(pytree_node=False, default=1.0)
   lambda_cont: float = flax.struct.field(pytree_node=False, default=1.0)
+  # config.on_nonfinite == 'skip': a step with a NaN/Inf loss or gradient keeps the old
+  # parameters, statistics and optimizer states (the step counter still advances).
+  skip_nonfinite: bool = flax.struct.field(pytree_node=False, default=False)
 
   def variables(self):
     """The arrays a checkpoint holds (everything but the static configuration)."""
@@ -78,7 +81,8 @@ def create_train_state(config, rng) -> TrainState:
                     d_opt_state=d_tx.init(d_params), generator=generator,
                     discriminator=discriminator, g_tx=g_tx, d_tx=d_tx, spec=spec,
                     lambda_cat=float(config.lambda_cat),
-                    lambda_cont=float(config.lambda_cont))
+                    lambda_cont=float(config.lambda_cont),
+                    skip_nonfinite=config.get('on_nonfinite', 'stop') == 'skip')
 
 
 def _apply_train(module, params, stats, x):
@@ -180,7 +184,24 @@ def train_step(state: TrainState, batch: Dict[str, jax.Array], rng: jax.Array,
   metrics = {'d_loss': d_aux['gan'], 'g_loss': g_gan, 'd_total': d_total,
              'g_total': g_total, 'd_real': d_aux['d_real'], 'd_fake': d_aux['d_fake']}
   metrics.update({f'mi/{k}': v for k, v in d_aux['mi'].items()})
-  return new_state, _pmean(metrics, axis_name)
+  metrics = _pmean(metrics, axis_name)
+  # Non-finite guard, on the all-reduced values (the same on every device): bit 0 any
+  # loss or metric, bit 1 D/Q's gradients, bit 2 G's gradients; 0 = all finite.
+  # reliability.NonFiniteGuard reads it on the host.
+  nonfinite = (_any_nonfinite(metrics).astype(jnp.int32)
+               + 2 * _any_nonfinite(d_grads).astype(jnp.int32)
+               + 4 * _any_nonfinite(g_grads).astype(jnp.int32))
+  if state.skip_nonfinite:
+    keep_old = nonfinite > 0
+    new_state = jax.tree.map(lambda old, new: jnp.where(keep_old, old, new),
+                             state.replace(step=new_state.step), new_state)
+  metrics['nonfinite'] = nonfinite
+  return new_state, metrics
+
+
+def _any_nonfinite(tree) -> jax.Array:
+  leaves = jax.tree.leaves(tree)
+  return jnp.logical_not(jnp.all(jnp.stack([jnp.all(jnp.isfinite(x)) for x in leaves])))
 
 
 def generate(state: TrainState, latents: Latents) -> jax.Array:

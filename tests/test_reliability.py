@@ -1,0 +1,463 @@
+"""Interruption, numerical faults and bad input: the trainer loses nothing it has written
+and explains every refusal (infogan_jax/reliability.py, checkpointing.py,
+config_validation.py, train.py).
+
+Most tests run the trainer in-process on configs/ring8.py for a few steps. Three start
+train.py as a subprocess because they need a real process: SIGTERM, a file-size limit
+(a full disk at save time) and, marked slow, scripts/kill_test.py (SIGKILL at random
+moments, at least 10 times).
+"""
+import glob
+import json
+import os
+import shutil
+import signal
+import subprocess
+import sys
+
+import jax
+import ml_collections
+import numpy as np
+import pytest
+from absl import flags
+
+import train
+from configs import ring8, tiny
+from infogan_jax import (checkpointing, config_validation, input_pipeline, reliability,
+                         trainer, training)
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
+
+def _ring8(**overrides):
+  cfg = ring8.get_config()
+  cfg.num_train_steps, cfg.log_every_steps, cfg.checkpoint_every_steps = 10, 5, 5
+  cfg.batch_size = 64
+  for field, value in overrides.items():
+    target = cfg
+    *parents, leaf = field.split('.')
+    for p in parents:
+      target = target[p]
+    setattr(target, leaf, value)
+  return cfg
+
+
+def _steps(workdir):
+  return checkpointing.complete_steps(os.path.join(workdir, 'checkpoints'))
+
+
+def _records(workdir):
+  with open(os.path.join(workdir, 'metrics.jsonl')) as f:
+    return [json.loads(line) for line in f if line.strip()]
+
+
+def _restore(workdir, cfg, step=None):
+  state = training.create_train_state(cfg, jax.random.key(0))
+  mngr = checkpointing.manager(workdir, create=False)
+  try:
+    return checkpointing.restore(mngr, state, step)
+  finally:
+    mngr.close()
+
+
+@pytest.fixture(scope='module')
+def ring8_run(tmp_path_factory):
+  """A finished 10-step ring8 run with checkpoints at 5 and 10 (copy it to modify it)."""
+  workdir = str(tmp_path_factory.mktemp('reliability') / 'run')
+  trainer.train_and_evaluate(_ring8(), workdir)
+  assert _steps(workdir) == [5, 10]
+  return workdir
+
+
+@pytest.fixture(scope='module')
+def jax_cache(tmp_path_factory):
+  """A compilation cache shared by the subprocess tests (start-up ~5 s instead of ~12 s)."""
+  return str(tmp_path_factory.mktemp('jax_cache'))
+
+
+def _env(cache=None):
+  env = dict(os.environ, PYTHONUNBUFFERED='1', TF_CPP_MIN_LOG_LEVEL='2', JAX_PLATFORMS='cpu')
+  if cache:
+    env.update(JAX_COMPILATION_CACHE_DIR=cache, JAX_PERSISTENT_CACHE_MIN_COMPILE_TIME_SECS='0',
+               JAX_PERSISTENT_CACHE_MIN_ENTRY_SIZE_BYTES='-1')
+  return env
+
+
+def _copy(src, tmp_path, name='copy'):
+  dst = str(tmp_path / name)
+  shutil.copytree(src, dst)
+  return dst
+
+
+# --- 1. hard kills ------------------------------------------------------------------------
+@pytest.mark.slow
+def test_sigkill_at_random_moments_loses_nothing(tmp_path, jax_cache):
+  """SIGKILL 10 times (start-up, training, mid-save), re-run the same command each time:
+  each re-run resumes from the last complete checkpoint, half-written saves are ignored
+  and removed, and the end result is bitwise the uninterrupted run (CPU, fp32)."""
+  sys.path.insert(0, os.path.join(ROOT, 'scripts'))
+  try:
+    import kill_test
+  finally:
+    sys.path.pop(0)
+  report = kill_test.main(trials=10, seed=0, root=str(tmp_path), cache_dir=jax_cache)
+  trials = report['trials']
+  assert len(trials) == 10
+  assert report['mid_save_kills'] >= 3     # the 'save' trials, at least
+  resumed = [t['resumed_from'] for t in trials if t['resumed_from'] is not None]
+  assert len(set(resumed)) >= 4            # the re-runs started from different steps
+
+
+# --- 2. preemption ------------------------------------------------------------------------
+def test_sigterm_saves_a_checkpoint_flushes_logs_and_exits_zero(tmp_path, jax_cache):
+  workdir = str(tmp_path / 'run')
+  proc = subprocess.Popen(
+      [sys.executable, 'train.py', '--config=configs/ring8.py', f'--workdir={workdir}',
+       '--config.num_train_steps=100000', '--config.log_every_steps=20',
+       '--config.checkpoint_every_steps=0'],
+      cwd=ROOT, env=_env(jax_cache), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+  try:
+    for line in proc.stdout:
+      if line.startswith('step'):   # training is under way: preempt it mid-interval
+        proc.send_signal(signal.SIGTERM)
+        break
+    out, err = proc.communicate(timeout=120)
+  finally:
+    proc.kill()
+  assert proc.returncode == 0, err[-2000:]
+  assert 'Traceback' not in err
+  stopped = [l for l in out.splitlines() if l.startswith('SIGTERM: stopped at step')]
+  assert stopped, out
+  step = int(stopped[0].split()[4])
+  assert step >= 20 and _steps(workdir) == [step]   # no periodic saves: this is the one
+  assert _records(workdir)[-1]['step'] == step       # the partial log interval, flushed
+
+
+def test_sigint_stops_after_the_current_step_and_restores_handlers(tmp_path, monkeypatch):
+  workdir = str(tmp_path / 'run')
+  cfg = _ring8(num_train_steps=12, checkpoint_every_steps=0)
+  real_rng = training.step_rng
+
+  def step_rng(seed, step):  # Ctrl-C while step 7 (the 8th) is being dispatched
+    if step == 7:
+      signal.raise_signal(signal.SIGINT)
+    return real_rng(seed, step)
+
+  monkeypatch.setattr(training, 'step_rng', step_rng)
+  before = signal.getsignal(signal.SIGINT), signal.getsignal(signal.SIGTERM)
+  state = trainer.train_and_evaluate(cfg, workdir)
+  assert (signal.getsignal(signal.SIGINT), signal.getsignal(signal.SIGTERM)) == before
+  assert int(state.step) == 8 and _steps(workdir) == [8]
+  assert [r['step'] for r in _records(workdir)] == [5, 8]   # the partial interval too
+
+
+def test_a_second_signal_stops_waiting():
+  with reliability.StopSignals() as stop:
+    signal.raise_signal(signal.SIGINT)
+    assert stop.requested and stop.signal_name == 'SIGINT'
+    with pytest.raises(KeyboardInterrupt):
+      signal.raise_signal(signal.SIGINT)
+  assert signal.getsignal(signal.SIGINT) is signal.default_int_handler
+
+
+# --- 3. numerical faults ------------------------------------------------------------------
+def _poison(monkeypatch, bad_batches):
+  """Batches with these (absolute) indices are all NaN: step i+1 reads batch i."""
+  real = input_pipeline.create_dataset
+
+  def create(config, batch_size, split='train', seed=0, skip_batches=0, **kwargs):
+    stream = real(config, batch_size, split=split, seed=seed, skip_batches=skip_batches,
+                  **kwargs)
+
+    def batches():
+      for index, batch in enumerate(stream, start=skip_batches):
+        if index in bad_batches:
+          batch = dict(batch, image=np.full_like(batch['image'], np.nan))
+        yield batch
+    return batches()
+
+  monkeypatch.setattr(input_pipeline, 'create_dataset', create)
+
+
+def test_train_step_flags_nonfinite_values_and_skip_keeps_the_state():
+  """(Without 'skip' the NaN reaches the parameters: see the trainer tests below.)"""
+  cfg = _ring8(on_nonfinite='skip')
+  nan_batch = {'image': np.full((cfg.batch_size, 2), np.nan, np.float32)}
+  state = training.create_train_state(cfg, jax.random.key(0))
+  step = jax.jit(training.train_step)
+  new, metrics = step(state, nan_batch, training.step_rng(0, 0))
+  assert int(metrics['nonfinite']) == 1 | 2 | 4   # losses, D/Q and G gradients
+  assert int(new.step) == 1
+  jax.tree.map(np.testing.assert_array_equal,
+               {k: v for k, v in state.variables().items() if k != 'step'},
+               {k: v for k, v in new.variables().items() if k != 'step'})
+  ok = {'image': np.zeros((cfg.batch_size, 2), np.float32)}
+  new, metrics = step(state, ok, training.step_rng(0, 0))
+  assert int(metrics['nonfinite']) == 0
+  assert not np.array_equal(new.d_params['Dense_0']['kernel'], state.d_params['Dense_0']['kernel'])
+
+
+def test_nan_stops_training_before_the_next_checkpoint(tmp_path, monkeypatch):
+  workdir = str(tmp_path / 'run')
+  _poison(monkeypatch, {12})   # step 13
+  cfg = _ring8(num_train_steps=20)
+  with pytest.raises(reliability.NonFiniteError) as e:
+    trainer.train_and_evaluate(cfg, workdir)
+  message = str(e.value)
+  print(message)
+  assert 'at step 13' in message and 'd_loss' in message and 'D/Q gradients' in message
+  assert os.path.join(workdir, 'checkpoints', '10') in message
+  assert _steps(workdir) == [5, 10]               # step 15 was not saved
+  restored = _restore(workdir, cfg)
+  assert int(restored.step) == 10
+  assert all(np.isfinite(x).all() for x in jax.tree.leaves(restored.variables()))
+
+
+def test_skip_policy_drops_the_bad_update_and_logs_it(tmp_path, monkeypatch):
+  workdir = str(tmp_path / 'run')
+  _poison(monkeypatch, {12})
+  cfg = _ring8(num_train_steps=15, on_nonfinite='skip')
+  state = trainer.train_and_evaluate(cfg, workdir)
+  assert int(state.step) == 15
+  assert all(np.isfinite(x).all() for x in jax.tree.leaves(state.variables()))
+  records = {r['step']: r for r in _records(workdir)}
+  assert records[15]['nonfinite_skipped'] == 1 and records[10]['nonfinite_skipped'] == 0
+  assert np.isfinite(records[15]['d_loss'])       # the skipped step is not averaged in
+
+
+def test_huge_learning_rate_ends_with_a_one_line_error(tmp_path, capsys):
+  flags.FLAGS.unparse_flags()
+  flags.FLAGS(['train.py', '--config=configs/ring8.py', f'--workdir={tmp_path / "run"}'])
+  cfg = flags.FLAGS.config
+  cfg.d_learning_rate = cfg.g_learning_rate = 1e30
+  cfg.num_train_steps, cfg.checkpoint_every_steps, cfg.log_every_steps = 40, 10, 10
+  cfg.batch_size = 64
+  with pytest.raises(SystemExit) as e:
+    train.main(['train.py'])
+  assert e.value.code == 1
+  err = capsys.readouterr().err.strip().splitlines()
+  print(err[-1])
+  assert err[-1].startswith('train.py: error: non-finite values (NaN/Inf) at step ')
+
+
+# --- 4. checkpoint problems ---------------------------------------------------------------
+def _largest_data_file(workdir, step):
+  files = glob.glob(os.path.join(workdir, 'checkpoints', str(step), 'default', 'ocdbt*',
+                                 'd', '*'))
+  return max(files, key=os.path.getsize)
+
+
+def _flip_bytes(path, offset, n=16):
+  with open(path, 'r+b') as f:
+    f.seek(offset)
+    data = f.read(n)
+    f.seek(offset)
+    f.write(bytes(b ^ 0xFF for b in data))
+
+
+def _truncate(path, size):
+  with open(path, 'r+b') as f:
+    f.truncate(size)
+
+
+@pytest.mark.filterwarnings('ignore::pytest.PytestUnraisableExceptionWarning')  # orbax
+@pytest.mark.parametrize('damage, expected', [
+    ('flip', 'CRC-32 mismatch'),         # orbax itself would restore other numbers
+    ('truncate', 'cannot be used'),
+    ('metadata', 'is not valid JSON'),
+    ('empty', 'cannot be used'),
+])
+def test_damaged_checkpoint_is_named_with_the_way_out(ring8_run, tmp_path, damage, expected):
+  workdir = _copy(ring8_run, tmp_path)
+  where = os.path.join(workdir, 'checkpoints', '10')
+  if damage == 'flip':
+    path = _largest_data_file(workdir, 10)
+    _flip_bytes(path, os.path.getsize(path) // 2)
+  elif damage == 'truncate':
+    _truncate(_largest_data_file(workdir, 10), 1000)
+  elif damage == 'metadata':
+    _truncate(os.path.join(where, '_CHECKPOINT_METADATA'), 20)
+  else:
+    shutil.rmtree(where)
+    os.makedirs(where)
+  with pytest.raises(checkpointing.CheckpointError) as e:
+    trainer.train_and_evaluate(_ring8(num_train_steps=12), workdir)
+  message = str(e.value)
+  print(f'{damage}: {message}')
+  assert where in message and expected in message
+  assert f'Delete {where} to resume from the previous checkpoint (step 5)' in message
+  assert '--restart' in message and len(message) < 800
+
+
+def test_workdir_with_another_config_is_refused_until_restart(ring8_run, tmp_path, capsys):
+  workdir = _copy(ring8_run, tmp_path)
+  other = _ring8(**{'model.g_widths': (64, 64), 'd_learning_rate': 3e-3})
+  with pytest.raises(reliability.WorkdirError) as e:
+    trainer.train_and_evaluate(other, workdir)
+  message = str(e.value)
+  print(message)
+  assert 'config.model.g_widths: [128, 128] in the workdir, [64, 64] now' in message
+  assert 'config.d_learning_rate: 0.001 in the workdir, 0.003 now' in message
+  assert '--restart' in message and os.path.join(workdir, 'config.json') in message
+  assert _steps(workdir) == [5, 10]               # nothing touched
+
+  other.num_train_steps = 2
+  trainer.train_and_evaluate(other, workdir, restart=True)
+  moved = glob.glob(os.path.join(workdir, 'replaced_*'))
+  assert len(moved) == 1 and _steps(moved[0]) == [5, 10]
+  assert _steps(workdir) == [2]
+  with open(os.path.join(workdir, 'config.json')) as f:
+    assert json.load(f)['model']['g_widths'] == [64, 64]
+  assert 'moved the previous run to' in capsys.readouterr().out
+
+
+def test_checkpoint_of_another_model_without_config_json(ring8_run, tmp_path):
+  workdir = _copy(ring8_run, tmp_path)
+  os.remove(os.path.join(workdir, 'config.json'))
+  with pytest.raises(checkpointing.CheckpointMismatchError) as e:
+    trainer.train_and_evaluate(_ring8(**{'model.d_widths': (32, 32)}), workdir)
+  print(e.value)
+  assert os.path.join(workdir, 'checkpoints', '10') in str(e.value)
+  assert 'config.model.d_widths' in str(e.value)
+
+
+def test_unreadable_config_json_is_named(ring8_run, tmp_path):
+  workdir = _copy(ring8_run, tmp_path)
+  _truncate(os.path.join(workdir, 'config.json'), 30)
+  with pytest.raises(reliability.WorkdirError, match='config.json cannot be read'):
+    trainer.train_and_evaluate(_ring8(), workdir)
+
+
+def test_resuming_may_change_run_length_and_bookkeeping_only():
+  old = json.loads(_ring8().to_json_best_effort())
+  new = _ring8(num_train_steps=99, log_every_steps=7, keep_checkpoints=9,
+               on_nonfinite='skip', **{'eval.num_samples': 5})
+  assert reliability.config_differences(old, json.loads(new.to_json_best_effort())) == []
+  new = _ring8(seed=1, **{'latent.noise_dim': 3})
+  diffs = reliability.config_differences(old, json.loads(new.to_json_best_effort()))
+  assert [d.split(':')[0] for d in diffs] == ['config.latent.noise_dim', 'config.seed']
+
+
+# --- 5. config and environment ------------------------------------------------------------
+BAD_CONFIGS = [
+    ('batch_size', 0, 'config.batch_size must be an integer > 0, got 0'),
+    ('batch_size', 64.0, 'config.batch_size must be an integer > 0, got 64.0'),
+    ('num_train_steps', -5, 'config.num_train_steps must be an integer > 0, got -5'),
+    ('seed', -1, 'config.seed must be an integer in [0, 2147483647], got -1'),
+    ('d_learning_rate', 0.0, 'config.d_learning_rate must be a finite number > 0, got 0.0'),
+    ('g_learning_rate', float('nan'), 'config.g_learning_rate must be a finite number > 0'),
+    ('beta1', 1.0, 'config.beta1 must be a number in [0, 1), got 1.0'),
+    ('beta2', 'high', "config.beta2 must be a number in [0, 1), got 'high'"),
+    ('lambda_cont', -0.5, 'config.lambda_cont must be a finite number >= 0, got -0.5'),
+    ('dataset', 'cifar10', "config.dataset must be one of ('mnist', 'ring8'), got 'cifar10'"),
+    ('on_nonfinite', 'ignore', "config.on_nonfinite must be one of ('stop', 'skip'), got"),
+    ('gan_baseline', 'yes', "config.gan_baseline must be True or False, got 'yes'"),
+    ('log_every_steps', -1, 'config.log_every_steps must be an integer >= 0, got -1'),
+    ('keep_checkpoints', 0, 'config.keep_checkpoints must be an integer > 0, got 0'),
+    ('shuffle_buffer', 0, 'config.shuffle_buffer must be an integer > 0, got 0'),
+    ('data_dir', None, 'config.data_dir must be a string'),
+    ('latent.noise_prior', 'cauchy', "config.latent.noise_prior must be one of ('uniform',"),
+    ('latent.categorical', (10, 1), 'config.latent.categorical must be a tuple of integers >= 2'),
+    ('latent.continuous', -2, 'config.latent.continuous must be an integer >= 0, got -2'),
+    ('latent.learn_cont_std', 1, 'config.latent.learn_cont_std must be True or False, got 1'),
+    ('model.arch', 'resnet', "config.model.arch must be one of ('conv', 'mlp'), got 'resnet'"),
+    ('model.g_widths', (64, 0, 8), 'config.model.g_widths must be a non-empty tuple of integers > 0'),
+    ('model.d_widths', (64, 128), 'config.model.d_widths needs 3 entries for the conv'),
+    ('model.q_width', 0, 'config.model.q_width must be an integer > 0, got 0'),
+    ('model.leaky_slope', 2.0, 'config.model.leaky_slope must be a number in [0, 1], got 2.0'),
+    ('model.output_activation', 'relu', 'config.model.output_activation must be one of'),
+    ('model.compute_dtype', 'float16', "config.model.compute_dtype must be one of ('float32',"),
+    ('eval.num_samples', 0, 'config.eval.num_samples must be an integer > 0, got 0'),
+]
+
+
+@pytest.mark.parametrize('field, value, expected', BAD_CONFIGS,
+                         ids=[f'{f}={v!r}' for f, v, _ in BAD_CONFIGS])
+def test_bad_config_values_are_named(field, value, expected):
+  # Without ConfigDict's type safety, as a hand-made or JSON-loaded config could be.
+  cfg = ml_collections.ConfigDict(tiny.get_config().to_dict(), type_safe=False)
+  *parents, leaf = field.split('.')
+  target = cfg
+  for p in parents:
+    target = target[p]
+  target[leaf] = value
+  with pytest.raises(config_validation.ConfigError) as e:
+    config_validation.validate(cfg, num_devices=1)
+  assert expected in str(e.value), str(e.value)
+
+
+def test_bad_combinations_are_named():
+  cfg = ring8.get_config()
+  cfg.model.arch = 'conv'
+  with pytest.raises(config_validation.ConfigError, match="model.arch='conv' needs image"):
+    config_validation.validate(cfg, num_devices=1)
+  cfg = tiny.get_config()
+  cfg.latent.categorical, cfg.latent.continuous = (), 0
+  with pytest.raises(config_validation.ConfigError, match='InfoGAN needs a code'):
+    config_validation.validate(cfg, num_devices=1)
+  cfg = tiny.get_config()
+  with pytest.raises(config_validation.ConfigError, match='not divisible by the 3 devices'):
+    config_validation.validate(cfg, num_devices=3)
+  cfg = tiny.get_config()
+  del cfg['model']['q_width']
+  with pytest.raises(config_validation.ConfigError, match='config.model.q_width is missing'):
+    config_validation.validate(cfg, num_devices=1)
+
+
+def test_every_default_field_has_a_rule():
+  from configs import default
+
+  def fields(d, prefix=''):
+    for k, v in d.items():
+      if hasattr(v, 'items'):
+        yield from fields(v, f'{prefix}{k}.')
+      else:
+        yield prefix + k
+  missing = sorted(set(fields(default.get_config())) - set(config_validation.RULES))
+  assert not missing, f'add a rule to config_validation.RULES for: {missing}'
+  for name in ('default', 'mnist', 'ring8', 'tiny'):
+    module = __import__(f'configs.{name}', fromlist=['get_config'])
+    config_validation.validate(module.get_config(), num_devices=1)
+
+
+def test_unwritable_workdir_is_named(tmp_path):
+  blocker = tmp_path / 'a_file'
+  blocker.write_text('not a folder')
+  workdir = str(blocker / 'run')
+  with pytest.raises(reliability.WorkdirError) as e:
+    trainer.train_and_evaluate(_ring8(), workdir)
+  print(e.value)
+  assert f'cannot write to the workdir {workdir}' in str(e.value)
+
+
+def test_missing_dataset_fails_at_once_offline(tmp_path, monkeypatch):
+  monkeypatch.setattr(input_pipeline, '_can_reach', lambda *a, **k: False)
+  cfg = tiny.get_config()
+  cfg.data_dir = str(tmp_path / 'empty_tfds')
+  with pytest.raises(input_pipeline.DatasetUnavailableError) as e:
+    trainer.train_and_evaluate(cfg, str(tmp_path / 'run'))
+  print(e.value)
+  assert 'MNIST is not prepared in' in str(e.value) and '--config.manual_dir' in str(e.value)
+  assert not os.path.exists(tmp_path / 'run')     # refused before touching the workdir
+  cfg.manual_dir = str(tmp_path / 'no_such_folder')
+  with pytest.raises(input_pipeline.DatasetUnavailableError, match='is not a folder'):
+    trainer.train_and_evaluate(cfg, str(tmp_path / 'run'))
+
+
+def test_full_disk_at_save_time_is_a_one_line_error(tmp_path):
+  """A file-size limit stands in for a full disk (the same failed write; no mount needed)."""
+  workdir = str(tmp_path / 'run')
+  command = [sys.executable, 'train.py', '--config=configs/ring8.py', f'--workdir={workdir}',
+             '--config.num_train_steps=30', '--config.checkpoint_every_steps=10',
+             '--config.log_every_steps=10']
+  # Files of the child may not exceed 64 KB (writes beyond fail with EFBIG instead of
+  # raising SIGXFSZ): config.json and the logs fit, a checkpoint does not.
+  proc = subprocess.run(
+      ['bash', '-c', 'trap "" XFSZ; ulimit -f 64; exec "$@"', 'bash', *command],
+      cwd=ROOT, env=_env(), capture_output=True, text=True, timeout=300)
+  last = proc.stderr.strip().splitlines()[-1]
+  print(last)
+  assert proc.returncode == 1
+  assert last.startswith("train.py: error: could not write the checkpoint of step 10 ")
+  assert '[Errno 27] File too large' in last and 'no checkpoint was completed' in last
+  assert _steps(workdir) == []
