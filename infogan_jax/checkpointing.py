@@ -146,7 +146,7 @@ def _damaged(where: str, e) -> CheckpointError:
   earlier = [s for s in complete_steps(directory) if str(s) != name]
   options = (f'Delete {where} to resume from the previous checkpoint (step {earlier[-1]}), '
              if earlier else 'There is no earlier checkpoint; ')
-  reason = e if isinstance(e, str) else _reason(e)
+  reason = (e if isinstance(e, str) else _reason(e)).rstrip('. ')
   return CheckpointError(
       f'checkpoint {where} cannot be used: {reason}. Its files are truncated or corrupt '
       f'(an interrupted copy, a disk error, or edited files). {options}or pass --restart '

@@ -291,8 +291,9 @@ def prepare_workdir(config, workdir: str, restart: bool = False,
       os.makedirs(workdir, exist_ok=True)
       write_config(config, workdir)
     except OSError as e:
-      raise WorkdirError(f'cannot write to the workdir {workdir}: '
-                         f'{e.strerror or e} ({e.filename or workdir})') from None
+      where = f' ({e.filename})' if e.filename and e.filename != workdir else ''
+      raise WorkdirError(f'cannot write to the workdir {workdir}: {e.strerror or e}{where}'
+                         ) from None
 
 
 def _barrier(name: str) -> None:
