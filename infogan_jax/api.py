@@ -108,7 +108,7 @@ def load(workdir: str, config=None, step: Optional[int] = None) -> InfoGAN:
                             f'available: {list(mngr.all_steps())}')
     try:
       restored = checkpointing.restore(mngr, state, step)
-    except checkpointing.CheckpointMismatchError as e:
+    except (checkpointing.CheckpointMismatchError, checkpointing.CheckpointError) as e:
       raise EvaluationError(str(e)) from None
   finally:
     mngr.close()

@@ -80,8 +80,9 @@ def create_train_state(config, rng) -> TrainState:
                     d_params=d_params, d_stats=d_stats, g_opt_state=g_tx.init(g_params),
                     d_opt_state=d_tx.init(d_params), generator=generator,
                     discriminator=discriminator, g_tx=g_tx, d_tx=d_tx, spec=spec,
-                    lambda_cat=float(config.lambda_cat),
-                    lambda_cont=float(config.lambda_cont),
+                    # The baseline's G gets no information term at all.
+                    lambda_cat=0.0 if config.gan_baseline else float(config.lambda_cat),
+                    lambda_cont=0.0 if config.gan_baseline else float(config.lambda_cont),
                     skip_nonfinite=config.get('on_nonfinite', 'stop') == 'skip')
 
 
@@ -140,9 +141,12 @@ def train_step(state: TrainState, batch: Dict[str, jax.Array], rng: jax.Array,
   fake, g_pullback, g_stats = jax.vjp(generate, _per_device(state.g_params, axis_name),
                                       has_aux=True)
 
-  def info_terms(q_out):
+  def info_terms(q_out, weights=(state.lambda_cat, state.lambda_cont)):
     mi = losses.mutual_information(spec, spec.split_q(q_out), latents)
-    return mi, losses.information_loss(mi, state.lambda_cat, state.lambda_cont)
+    return mi, losses.information_loss(mi, *weights)
+
+  # Baseline (config.gan_baseline): Q still fits its posterior, on detached features.
+  q_weights = (1.0, 1.0) if discriminator.detach_q else (state.lambda_cat, state.lambda_cont)
 
   # --- discriminator + Q (shared trunk) -----------------------------------------
   def d_objective(d_params):
@@ -150,7 +154,7 @@ def train_step(state: TrainState, batch: Dict[str, jax.Array], rng: jax.Array,
     (fake_logits, q_out), stats = _apply_train(discriminator, d_params, stats,
                                                lax.stop_gradient(fake))
     gan = losses.discriminator_loss(real_logits, fake_logits)
-    mi, info = info_terms(q_out)
+    mi, info = info_terms(q_out, q_weights)
     aux = {'stats': stats, 'gan': gan, 'mi': mi,
            'd_real': jnp.mean(jax.nn.sigmoid(real_logits)),
            'd_fake': jnp.mean(jax.nn.sigmoid(fake_logits))}

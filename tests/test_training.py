@@ -98,3 +98,19 @@ def test_parallel_step_compiles_once():
     state, _ = fn(state, parallel.global_batch(jax.device_get(batch), mesh),
                   training.step_rng(0, step))
   assert fn._cache_size() == 1
+
+
+def test_gan_baseline_trains_only_q_on_the_information_term(step_fn):
+  """config.gan_baseline: G and the trunk move as with lambda=0; Q's layers still learn."""
+  _, baseline, batch = _setup(gan_baseline=True)
+  _, plain, _ = _setup(lambda_cat=0.0, lambda_cont=0.0)
+  a, metrics = jax.jit(training.train_step)(baseline, batch, training.step_rng(0, 0))
+  b, _ = jax.jit(training.train_step)(plain, batch, training.step_rng(0, 0))
+  for layer in ('Conv_0', 'Conv_1', 'Dense_0', 'd_head'):
+    np.testing.assert_allclose(a.d_params[layer]['kernel'], b.d_params[layer]['kernel'],
+                               rtol=1e-6, atol=1e-7)
+  jax.tree.map(lambda x, y: np.testing.assert_allclose(x, y, rtol=1e-6, atol=1e-7),
+               a.g_params, b.g_params)
+  for layer in ('Dense_1', 'q_head'):  # Q's own layers
+    assert np.abs(a.d_params[layer]['kernel'] - b.d_params[layer]['kernel']).max() > 0
+  assert np.isfinite(float(metrics['mi/cat0']))
