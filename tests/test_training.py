@@ -114,3 +114,19 @@ def test_gan_baseline_trains_only_q_on_the_information_term(step_fn):
   for layer in ('Dense_1', 'q_head'):  # Q's own layers
     assert np.abs(a.d_params[layer]['kernel'] - b.d_params[layer]['kernel']).max() > 0
   assert np.isfinite(float(metrics['mi/cat0']))
+
+
+def test_mixed_precision_keeps_float32_state():
+  """compute_dtype='bfloat16': matmuls/convs in bf16, parameters and Adam state in fp32."""
+  cfg = tiny.get_config()
+  cfg.model.compute_dtype = 'bfloat16'
+  state = training.create_train_state(cfg, jax.random.key(0))
+  batch = {'image': jax.random.uniform(jax.random.key(1), (cfg.batch_size, 28, 28, 1),
+                                       minval=-1)}
+  new, metrics = jax.jit(training.train_step)(state, batch, training.step_rng(0, 0))
+  for tree in (new.g_params, new.d_params, new.g_opt_state, new.d_opt_state):
+    for leaf in jax.tree.leaves(tree):
+      assert leaf.dtype in (jnp.float32, jnp.int32), leaf.dtype
+  assert all(np.isfinite(float(v)) for v in metrics.values())
+  images = training.generate(new, new.spec.sample(jax.random.key(2), 2))
+  assert images.dtype == jnp.float32
