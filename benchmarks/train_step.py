@@ -147,7 +147,7 @@ def main():
   def median(impl, batch, key, precision=None):
     vals = [x[key] for x in runs if x['impl'] == impl and x['batch'] == batch
             and (precision is None or x.get('precision') == precision)]
-    return statistics.median(vals) if vals else None
+    return round(statistics.median(vals), 2) if vals else None
 
   rows = []
   for batch in batches:
