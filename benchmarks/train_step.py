@@ -28,7 +28,6 @@ def _worker(batch: int, steps: int, warmup: int, precision: str) -> dict:
   """Runs inside a subprocess: times this project's step on MNIST-shaped batches."""
   import resource
   import jax
-  import jax.numpy as jnp
   import numpy as np
   sys.path.insert(0, ROOT)
   from configs import mnist

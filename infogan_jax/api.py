@@ -10,7 +10,6 @@ from its prior. Pure JAX underneath: jitted, batched.
 """
 from __future__ import annotations
 
-import functools
 import json
 import os
 from typing import Optional
@@ -80,17 +79,20 @@ class InfoGAN:
            for i in range(0, n, batch_size)]
     return np.concatenate([np.asarray(o) for o in out])
 
+  def raw_outputs(self, images, batch_size: int = 1000):
+    """(D's logits [N], Q's split output: logits and means) for many images, batched."""
+    parts = [self._infer(self.state, jnp.asarray(images[i:i + batch_size]))
+             for i in range(0, len(images), batch_size)]
+    return jax.tree.map(lambda *xs: np.concatenate([np.asarray(x) for x in xs]), *parts)
+
   def infer(self, images, batch_size: int = 1000) -> dict:
     """Q's posterior and D's probability for images in the generator's output range."""
-    parts = []
-    for i in range(0, len(images), batch_size):
-      logits, q = self._infer(self.state, jnp.asarray(images[i:i + batch_size]))
-      parts.append({'d_prob': jax.nn.sigmoid(logits),
-                    'cat_probs': [jax.nn.softmax(l) for l in q.cat_logits],
-                    'cont_mean': q.cont_mean,
-                    'cont_std': (jnp.exp(q.cont_log_std) if q.cont_log_std is not None
-                                 else jnp.ones_like(q.cont_mean))})
-    return jax.tree.map(lambda *xs: np.concatenate([np.asarray(x) for x in xs]), *parts)
+    logits, q = self.raw_outputs(images, batch_size)
+    return {'d_prob': np.asarray(jax.nn.sigmoid(logits)),
+            'cat_probs': [np.asarray(jax.nn.softmax(l)) for l in q.cat_logits],
+            'cont_mean': q.cont_mean,
+            'cont_std': (np.exp(q.cont_log_std) if q.cont_log_std is not None
+                         else np.ones_like(q.cont_mean))}
 
 
 def load(workdir: str, config=None, step: Optional[int] = None) -> InfoGAN:

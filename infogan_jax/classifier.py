@@ -40,7 +40,7 @@ class MnistCNN(nn.Module):
 
 
 def _to_unit(images, output_activation):
-  lo, hi = input_pipeline._OUTPUT_RANGES[output_activation]
+  lo, hi = input_pipeline.output_range(output_activation)
   return (images - lo) / (hi - lo)
 
 

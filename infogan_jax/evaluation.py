@@ -18,9 +18,8 @@ import scipy.linalg
 import scipy.optimize
 import scipy.stats
 
-from infogan_jax import api, classifier, input_pipeline, losses, plotting, training
+from infogan_jax import api, classifier, input_pipeline, losses, plotting
 from infogan_jax.api import EvaluationError
-from infogan_jax.latents import QOutput
 from infogan_jax.metric_logging import read_metrics
 
 SWEEP_VALUES = np.linspace(-2.0, 2.0, 9)
@@ -107,7 +106,7 @@ def _unit(images, config):
 
 
 def _value_range(config):
-  return tuple(input_pipeline._OUTPUT_RANGES[config.model.output_activation])
+  return input_pipeline.output_range(config.model.output_activation)
 
 
 def save_figures(model: api.InfoGAN, out_dir: str, num_noise: int = 10) -> Dict[str, str]:
@@ -190,7 +189,7 @@ def run(config, workdir: str, step=None, samples_only: bool = False) -> dict:
   # 2. L_I per code group on fresh samples.
   lat = spec.sample(jax.random.fold_in(rng, 1), n)
   fake = model.generate(latents=lat)
-  q = _q_output(model, fake)
+  _, q = model.raw_outputs(fake)
   mi = losses.mutual_information(spec, q, lat)
   metrics['L_I'] = {k: float(v) for k, v in mi.items()}
   metrics['H_c'] = {f'cat{i}': h for i, h in enumerate(spec.cat_entropies())}
@@ -238,18 +237,6 @@ def run(config, workdir: str, step=None, samples_only: bool = False) -> dict:
     f.write(report)
   print(report)
   return metrics
-
-
-def _q_output(model, images, batch_size=1000) -> QOutput:
-  """Q's raw split output (logits, means) for many images, batched."""
-  fn = jax.jit(training.infer)
-  parts = [fn(model.state, images[i:i + batch_size])[1] for i in range(0, len(images), batch_size)]
-  cat = tuple(np.concatenate([p.cat_logits[c] for p in parts])
-              for c in range(len(parts[0].cat_logits)))
-  mean = np.concatenate([p.cont_mean for p in parts])
-  log_std = (None if parts[0].cont_log_std is None
-             else np.concatenate([p.cont_log_std for p in parts]))
-  return QOutput(cat, mean, log_std)
 
 
 def continuous_sweep(model: api.InfoGAN, rng, num_noise: int) -> dict:

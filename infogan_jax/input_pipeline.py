@@ -112,8 +112,13 @@ def _load_mnist(config, split: str, shuffle_files: bool, process_split: bool, se
         + _OFFLINE_HELP) from e
 
 
+def output_range(output_activation: str):
+  """(low, high) of images for a generator output activation (config.model)."""
+  return _OUTPUT_RANGES[output_activation]
+
+
 def to_output_range(images_uint8, output_activation: str):
-  lo, hi = _OUTPUT_RANGES[output_activation]
+  lo, hi = output_range(output_activation)
   return images_uint8 * ((hi - lo) / 255.0) + lo
 
 

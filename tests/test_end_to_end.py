@@ -6,7 +6,6 @@ import sys
 
 import jax
 import numpy as np
-import pytest
 import tensorflow_datasets as tfds
 from absl import flags
 

@@ -7,7 +7,6 @@ import pytest
 from configs import default, ring8
 from infogan_jax import training
 from infogan_jax.layers import SubPixelConvTranspose
-from infogan_jax.models import Discriminator, Generator
 
 
 def test_paper_mnist_network_shapes():
