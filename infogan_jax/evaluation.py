@@ -199,15 +199,14 @@ def run(config, workdir: str, step=None, samples_only: bool = False) -> dict:
 
   # 3. Sample quality on the classifier's features; the real train-vs-test floor.
   fake_probs, fake_feats = classifier.predict(clf_params, fake, act)
-  _, test_feats = classifier.predict(clf_params, test_images[:n], act)
+  test_probs, test_feats = classifier.predict(clf_params, test_images[:n], act)
   train_images, _ = input_pipeline.load_split_arrays(config, 'train')
   pick = np.random.default_rng(0).choice(len(train_images), min(n, len(train_images)), False)
   _, train_feats = classifier.predict(clf_params, train_images[pick], act)
   metrics['frechet_distance'] = frechet_distance(fake_feats, test_feats)
   metrics['frechet_distance_floor_train_vs_test'] = frechet_distance(train_feats, test_feats)
   metrics['classifier_score'] = classifier_score(fake_probs)
-  metrics['classifier_score_real_test'] = classifier_score(
-      classifier.predict(clf_params, test_images[:n], act)[0])
+  metrics['classifier_score_real_test'] = classifier_score(test_probs)
 
   # 5. Purity of each category on the generator side.
   if spec.categorical:
