@@ -69,16 +69,25 @@ def create_train_state(config, rng) -> TrainState:
   """Initialises networks and optimizers from a config (see configs/default.py)."""
   spec = LatentSpec.from_config(config.latent)
   generator, discriminator = build_models(config, spec)
-  g_rng, d_rng = jax.random.split(rng)
-  z = jnp.zeros((2, spec.input_dim), jnp.float32)
-  g_params, g_stats = _split_variables(generator.init(g_rng, z, train=False))
-  image = generator.apply({'params': g_params, 'batch_stats': g_stats}, z, train=False)
-  d_params, d_stats = _split_variables(discriminator.init(d_rng, image, train=False))
   g_tx = optax.adam(config.g_learning_rate, b1=config.beta1, b2=config.beta2)
   d_tx = optax.adam(config.d_learning_rate, b1=config.beta1, b2=config.beta2)
+
+  def init_arrays(rng):
+    g_rng, d_rng = jax.random.split(rng)
+    z = jnp.zeros((2, spec.input_dim), jnp.float32)
+    g_params, g_stats = _split_variables(generator.init(g_rng, z, train=False))
+    image = generator.apply({'params': g_params, 'batch_stats': g_stats}, z, train=False)
+    d_params, d_stats = _split_variables(discriminator.init(d_rng, image, train=False))
+    return g_params, g_stats, d_params, d_stats, g_tx.init(g_params), d_tx.init(d_params)
+
+  # One compiled program, built without LLVM's expensive passes (it runs once): op by op
+  # this took ~13 s per process on CPU, optimised-compiled ~5 s, this way ~2.5 s. Values
+  # match the optimised build to float rounding (max difference 9e-8).
+  init = jax.jit(init_arrays, compiler_options={'xla_backend_optimization_level': 0})
+  g_params, g_stats, d_params, d_stats, g_opt_state, d_opt_state = init(rng)
   return TrainState(step=jnp.zeros((), jnp.int32), g_params=g_params, g_stats=g_stats,
-                    d_params=d_params, d_stats=d_stats, g_opt_state=g_tx.init(g_params),
-                    d_opt_state=d_tx.init(d_params), generator=generator,
+                    d_params=d_params, d_stats=d_stats, g_opt_state=g_opt_state,
+                    d_opt_state=d_opt_state, generator=generator,
                     discriminator=discriminator, g_tx=g_tx, d_tx=d_tx, spec=spec,
                     # The baseline's G gets no information term at all.
                     lambda_cat=0.0 if config.gan_baseline else float(config.lambda_cat),

@@ -69,18 +69,9 @@ def ring8_run(tmp_path_factory):
   return workdir
 
 
-@pytest.fixture(scope='module')
-def jax_cache(tmp_path_factory):
-  """A compilation cache shared by the subprocess tests (start-up ~5 s instead of ~12 s)."""
-  return str(tmp_path_factory.mktemp('jax_cache'))
-
-
-def _env(cache=None):
-  env = dict(os.environ, PYTHONUNBUFFERED='1', TF_CPP_MIN_LOG_LEVEL='2', JAX_PLATFORMS='cpu')
-  if cache:
-    env.update(JAX_COMPILATION_CACHE_DIR=cache, JAX_PERSISTENT_CACHE_MIN_COMPILE_TIME_SECS='0',
-               JAX_PERSISTENT_CACHE_MIN_ENTRY_SIZE_BYTES='-1')
-  return env
+def _env():
+  # The session's compilation cache (conftest.py) is in os.environ: the subprocesses share it.
+  return dict(os.environ, PYTHONUNBUFFERED='1', TF_CPP_MIN_LOG_LEVEL='2', JAX_PLATFORMS='cpu')
 
 
 def _copy(src, tmp_path, name='copy'):
@@ -91,7 +82,7 @@ def _copy(src, tmp_path, name='copy'):
 
 # --- 1. hard kills ------------------------------------------------------------------------
 @pytest.mark.slow
-def test_sigkill_at_random_moments_loses_nothing(tmp_path, jax_cache):
+def test_sigkill_at_random_moments_loses_nothing(tmp_path):
   """SIGKILL 10 times (start-up, training, mid-save), re-run the same command each time:
   each re-run resumes from the last complete checkpoint, half-written saves are ignored
   and removed, and the end result is bitwise the uninterrupted run (CPU, fp32)."""
@@ -100,7 +91,7 @@ def test_sigkill_at_random_moments_loses_nothing(tmp_path, jax_cache):
     import kill_test
   finally:
     sys.path.pop(0)
-  report = kill_test.main(trials=10, seed=0, root=str(tmp_path), cache_dir=jax_cache)
+  report = kill_test.main(trials=10, seed=0, root=str(tmp_path), cache_dir=os.environ['JAX_COMPILATION_CACHE_DIR'])
   trials = report['trials']
   assert len(trials) == 10
   assert report['mid_save_kills'] >= 3     # the 'save' trials, at least
@@ -109,13 +100,13 @@ def test_sigkill_at_random_moments_loses_nothing(tmp_path, jax_cache):
 
 
 # --- 2. preemption ------------------------------------------------------------------------
-def test_sigterm_saves_a_checkpoint_flushes_logs_and_exits_zero(tmp_path, jax_cache):
+def test_sigterm_saves_a_checkpoint_flushes_logs_and_exits_zero(tmp_path):
   workdir = str(tmp_path / 'run')
   proc = subprocess.Popen(
       [sys.executable, 'train.py', '--config=configs/ring8.py', f'--workdir={workdir}',
        '--config.num_train_steps=100000', '--config.log_every_steps=20',
        '--config.checkpoint_every_steps=0'],
-      cwd=ROOT, env=_env(jax_cache), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+      cwd=ROOT, env=_env(), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
   try:
     for line in proc.stdout:
       if line.startswith('step'):   # training is under way: preempt it mid-interval

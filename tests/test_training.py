@@ -62,7 +62,7 @@ def test_information_gradient_reaches_every_trunk_parameter():
     mi = losses.mutual_information(state.spec, state.spec.split_q(q_out), lat)
     return losses.information_loss(mi, 1.0, 1.0)
 
-  grads = jax.grad(info)(state.d_params)
+  grads = jax.jit(jax.grad(info))(state.d_params)
   for layer in ('Conv_0', 'Conv_1', 'Dense_0', 'Dense_1', 'q_head'):
     assert float(jnp.abs(grads[layer]['kernel']).max()) > 0, layer
   assert float(jnp.abs(grads['d_head']['kernel']).max()) == 0  # D's head plays no part
