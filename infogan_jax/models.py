@@ -22,7 +22,7 @@ import flax.linen as nn
 import jax
 import jax.numpy as jnp
 
-from infogan_jax.layers import SubPixelConvTranspose
+from infogan_jax.layers import ConvTranspose2x
 
 ARCHS = ('conv', 'mlp')
 OUTPUT_ACTIVATIONS = {'tanh': jnp.tanh, 'sigmoid': jax.nn.sigmoid, 'none': lambda x: x}
@@ -58,8 +58,8 @@ class Generator(nn.Module):
       x = nn.relu(bn()(dense(fc)(x)))
       x = nn.relu(bn()(dense(h // 4 * w // 4 * channels)(x)))
       x = x.reshape(x.shape[0], h // 4, w // 4, channels)
-      x = nn.relu(bn()(SubPixelConvTranspose(up, 4, dtype=self.dtype)(x)))
-      x = SubPixelConvTranspose(c, 4, dtype=self.dtype)(x)
+      x = nn.relu(bn()(ConvTranspose2x(up, 4, dtype=self.dtype)(x)))
+      x = ConvTranspose2x(c, 4, dtype=self.dtype)(x)
     return OUTPUT_ACTIVATIONS[self.output_activation](x.astype(jnp.float32))
 
 

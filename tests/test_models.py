@@ -6,7 +6,7 @@ import pytest
 
 from configs import default, ring8
 from infogan_jax import training
-from infogan_jax.layers import SubPixelConvTranspose
+from infogan_jax.layers import ConvTranspose2x
 
 
 def test_paper_mnist_network_shapes():
@@ -15,8 +15,8 @@ def test_paper_mnist_network_shapes():
   p = state.g_params
   assert p['Dense_0']['kernel'].shape == (74, 1024)
   assert p['Dense_1']['kernel'].shape == (1024, 7 * 7 * 128)
-  assert p['SubPixelConvTranspose_0']['kernel'].shape == (4, 4, 128, 64)
-  assert p['SubPixelConvTranspose_1']['kernel'].shape == (4, 4, 64, 1)
+  assert p['ConvTranspose2x_0']['kernel'].shape == (4, 4, 128, 64)
+  assert p['ConvTranspose2x_1']['kernel'].shape == (4, 4, 64, 1)
   d = state.d_params
   assert d['Conv_0']['kernel'].shape == (4, 4, 1, 64)
   assert d['Conv_1']['kernel'].shape == (4, 4, 64, 128)
@@ -50,12 +50,13 @@ def test_sigmoid_output_range():
   assert float(images.min()) >= 0
 
 
-@pytest.mark.parametrize('cin, cout, hw', [(5, 4, 7), (3, 1, 4)])
-def test_subpixel_layer_equals_conv_transpose(cin, cout, hw):
+@pytest.mark.parametrize('cin, cout, hw, k', [(5, 4, 7, 4), (3, 1, 4, 4), (2, 3, 5, 3),
+                                             (2, 2, 4, 5)])
+def test_up_conv_layer_equals_conv_transpose(cin, cout, hw, k):
   """Same parameters, same function, same gradients as flax's ConvTranspose."""
   x = jax.random.normal(jax.random.key(0), (2, hw, hw, cin))
-  ref = nn.ConvTranspose(cout, (4, 4), strides=(2, 2), padding='SAME')
-  ours = SubPixelConvTranspose(cout)
+  ref = nn.ConvTranspose(cout, (k, k), strides=(2, 2), padding='SAME')
+  ours = ConvTranspose2x(cout, k)
   params = ref.init(jax.random.key(1), x)
   assert jax.tree.map(jnp.shape, params) == jax.tree.map(jnp.shape, ours.init(jax.random.key(1), x))
   params = jax.tree.map(lambda a: a + jax.random.normal(jax.random.key(2), a.shape), params)
