@@ -47,8 +47,9 @@ def overlap_add(blocks):
   """[N, H, W, k, k, C] blocks -> [N, 2H, 2W, C]: out[2i + p - ty, 2j + p - tx] += block.
 
   Its adjoint is `gather_blocks`, given explicitly: left to autodiff, the k*k slices
-  below transpose into k*k zero-padded copies of the whole block tensor, summed (3x
-  slower than the layer's matrix products together, measured).
+  below transpose into k*k zero-padded copies of the whole block tensor, summed (34-50
+  ms of a 390-425 ms step at batch 128 in a profile; the explicit adjoint is a few
+  strided slices). A jax.custom_vjp: reverse-mode differentiation only (no jax.jvp).
   """
   return _overlap_add(blocks, blocks.shape[3])
 
