@@ -143,12 +143,18 @@ def test_sigint_stops_after_the_current_step_and_restores_handlers(tmp_path, mon
 
 
 def test_a_second_signal_stops_waiting():
-  with reliability.StopSignals() as stop:
-    signal.raise_signal(signal.SIGINT)
-    assert stop.requested and stop.signal_name == 'SIGINT'
-    with pytest.raises(KeyboardInterrupt):
+  # Python installs default_int_handler only when SIGINT is not ignored at start-up; a job
+  # a non-interactive shell starts in the background inherits SIG_IGN. Start from it here.
+  inherited = signal.signal(signal.SIGINT, signal.default_int_handler)
+  try:
+    with reliability.StopSignals() as stop:
       signal.raise_signal(signal.SIGINT)
-  assert signal.getsignal(signal.SIGINT) is signal.default_int_handler
+      assert stop.requested and stop.signal_name == 'SIGINT'
+      with pytest.raises(KeyboardInterrupt):
+        signal.raise_signal(signal.SIGINT)
+    assert signal.getsignal(signal.SIGINT) is signal.default_int_handler
+  finally:
+    signal.signal(signal.SIGINT, inherited)
 
 
 # --- 3. numerical faults ------------------------------------------------------------------
