@@ -60,13 +60,19 @@ def main(argv):
   except (ConfigError, DatasetUnavailableError) as e:
     raise app.UsageError(str(e), exitcode=2) from None
   except (TrainingError, CheckpointError, CheckpointMismatchError) as e:
-    print(f'train.py: error: {e}', file=sys.stderr, flush=True)
+    message = f'train.py: error: {e}\n'
     if _AS_SCRIPT:
-      # After a failed save, orbax/tensorstore threads may still print tracebacks while
-      # the interpreter shuts down; end here so that the line above is the last one.
-      # Nothing is left to clean up: completed checkpoints are in place, logs are closed.
+      # After a failed save, orbax/tensorstore threads may still print tracebacks, even
+      # while we print (seen in CI). Silence stderr for everyone else, write the message
+      # last on the real stderr, and end here. Nothing is left to clean up: completed
+      # checkpoints are in place, logs are closed.
       sys.stdout.flush()
+      sys.stderr.flush()
+      real_stderr = os.dup(2)
+      os.dup2(os.open(os.devnull, os.O_WRONLY), 2)
+      os.write(real_stderr, message.encode())
       os._exit(1)
+    sys.stderr.write(message)
     sys.exit(1)
 
 
