@@ -70,7 +70,7 @@ def complete_steps(directory: str) -> List[int]:
                 if name.isdigit() and os.path.isdir(os.path.join(directory, name)))
 
 
-def _host(x) -> np.ndarray:
+def host_value(x) -> np.ndarray:
   """A host copy of an array; for an array spanning processes, this process's replica."""
   if isinstance(x, jax.Array) and not x.is_fully_addressable:
     x = x.addressable_data(0)
@@ -78,11 +78,11 @@ def _host(x) -> np.ndarray:
 
 
 def checksums(variables) -> Dict[str, int]:
-  return {_path_name(k): zlib.crc32(np.ascontiguousarray(_host(v)).view(np.uint8))
+  return {_path_name(k): zlib.crc32(np.ascontiguousarray(host_value(v)).view(np.uint8))
           for k, v in jax.tree_util.tree_leaves_with_path(variables)}
 
 
-def _reason(e: BaseException) -> str:
+def error_reason(e: BaseException) -> str:
   """The cause of an orbax/tensorstore error in a few words (they carry pages of specs)."""
   seen, chain = set(), []
   while e is not None and id(e) not in seen:
@@ -102,7 +102,7 @@ def _reason(e: BaseException) -> str:
 
 
 def _write_failure(directory: str, step: Optional[int], e: BaseException) -> str:
-  reason = _reason(e)
+  reason = error_reason(e)
   failed = re.search(r'(\d+)' + re.escape(_TMP_SUFFIX), str(e))  # an earlier async save?
   if failed:
     step = int(failed.group(1))
@@ -125,7 +125,7 @@ def _write_failure(directory: str, step: Optional[int], e: BaseException) -> str
 def save(mngr: ocp.CheckpointManager, state: TrainState, force: bool = True) -> None:
   """Starts an asynchronous save; raises CheckpointError if it (or the previous one) fails."""
   variables = state.variables()
-  step = int(_host(variables['step']))
+  step = int(host_value(variables['step']))
   try:
     mngr.save(step, args=ocp.args.StandardSave(variables), force=force,
               custom_metadata={CHECKSUM_KEY: checksums(variables)})
@@ -146,7 +146,7 @@ def _damaged(where: str, e) -> CheckpointError:
   earlier = [s for s in complete_steps(directory) if str(s) != name]
   options = (f'Delete {where} to resume from the previous checkpoint (step {earlier[-1]}), '
              if earlier else 'There is no earlier checkpoint; ')
-  reason = (e if isinstance(e, str) else _reason(e)).rstrip('. ')
+  reason = (e if isinstance(e, str) else error_reason(e)).rstrip('. ')
   return CheckpointError(
       f'checkpoint {where} cannot be used: {reason}. Its files are truncated or corrupt '
       f'(an interrupted copy, a disk error, or edited files). {options}or pass --restart '

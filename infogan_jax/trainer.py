@@ -161,7 +161,7 @@ def train_and_evaluate(config, workdir: str, restart: bool = False):
 
 
 def _step_of(state) -> int:
-  return int(checkpointing._host(state.step))
+  return int(checkpointing.host_value(state.step))
 
 
 def _close_manager(mngr, failing: bool) -> None:
@@ -173,6 +173,6 @@ def _close_manager(mngr, failing: bool) -> None:
     if not failing:
       raise checkpointing.CheckpointError(
           f'could not finish writing checkpoints in {mngr.directory}: '
-          f'{checkpointing._reason(e)}') from e
-    print(f'(also: closing the checkpoint manager failed: {checkpointing._reason(e)})',
+          f'{checkpointing.error_reason(e)}') from e
+    print(f'(also: closing the checkpoint manager failed: {checkpointing.error_reason(e)})',
           flush=True)
