@@ -65,12 +65,13 @@ def main(argv):
       # After a failed save, orbax/tensorstore threads may still print tracebacks, even
       # while we print (seen in CI). Silence stderr for everyone else, write the message
       # last on the real stderr, and end here. Nothing is left to clean up: completed
-      # checkpoints are in place, logs are closed.
+      # checkpoints are in place, logs are closed. The message starts on a new line: a
+      # thread may have written half a line ("RuntimeError: ") before the silencing.
       sys.stdout.flush()
       sys.stderr.flush()
       real_stderr = os.dup(2)
       os.dup2(os.open(os.devnull, os.O_WRONLY), 2)
-      os.write(real_stderr, message.encode())
+      os.write(real_stderr, b'\n' + message.encode())
       os._exit(1)
     sys.stderr.write(message)
     sys.exit(1)

@@ -41,8 +41,6 @@ class InfoGAN:
   def __init__(self, state: training.TrainState, config, step: int):
     self.state, self.config, self.step = state, config, step
     self.spec = state.spec
-    self._generate = jax.jit(training.generate)
-    self._infer = jax.jit(training.infer)
 
   def latents(self, rng, n: Optional[int] = None, noise=None, cat=None, cont=None) -> Latents:
     """A batch of latents: given parts are used as they are, the rest are sampled.
@@ -75,13 +73,13 @@ class InfoGAN:
       rng = jax.random.key(0) if rng is None else rng
       latents = self.latents(rng, n, noise, cat, cont)
     n = latents.noise.shape[0]
-    out = [self._generate(self.state, jax.tree.map(lambda x: x[i:i + batch_size], latents))
+    out = [training.generate(self.state, jax.tree.map(lambda x: x[i:i + batch_size], latents))
            for i in range(0, n, batch_size)]
     return np.concatenate([np.asarray(o) for o in out])
 
   def raw_outputs(self, images, batch_size: int = 1000):
     """(D's logits [N], Q's split output: logits and means) for many images, batched."""
-    parts = [self._infer(self.state, jnp.asarray(images[i:i + batch_size]))
+    parts = [training.infer(self.state, jnp.asarray(images[i:i + batch_size]))
              for i in range(0, len(images), batch_size)]
     return jax.tree.map(lambda *xs: np.concatenate([np.asarray(x) for x in xs]), *parts)
 

@@ -7,7 +7,7 @@ import pytest
 import tensorflow_datasets as tfds
 
 from configs import tiny
-from infogan_jax import api, evaluation, trainer
+from infogan_jax import api, evaluation
 
 
 def test_matched_accuracy_on_hand_made_confusions():
@@ -76,7 +76,7 @@ def test_api_round_trip_recovers_codes_of_a_trained_model(trained_ring8):
   assert posterior['d_prob'].shape == (400,)
 
 
-def test_eval_errors_are_actionable(tmp_path, trained_ring8):
+def test_eval_errors_are_actionable(tmp_path, trained_ring8, trained_tiny):
   os.makedirs(tmp_path / 'empty')
   with open(tmp_path / 'empty' / 'config.json', 'w') as f:
     f.write(tiny.get_config().to_json())
@@ -91,19 +91,17 @@ def test_eval_errors_are_actionable(tmp_path, trained_ring8):
   config.eval.classifier_dir = str(tmp_path / 'no_classifier')
   with pytest.raises(api.EvaluationError, match='--train_classifier'):
     with tfds.testing.mock_data(num_examples=64):
-      trainer.train_and_evaluate(config, str(tmp_path / 'tiny'))
-      evaluation.run(config, str(tmp_path / 'tiny'))
+      evaluation.run(config, trained_tiny)
 
 
-def test_eval_end_to_end_on_tiny_config(tmp_path):
+def test_eval_end_to_end_on_tiny_config(tmp_path, trained_tiny):
   from infogan_jax import classifier
   config = tiny.get_config()
   config.eval.classifier_dir = str(tmp_path / 'classifier')
   config.eval.num_samples = 64
   config.eval.num_sweep_noise = 2
-  workdir = str(tmp_path / 'run')
+  workdir = trained_tiny
   with tfds.testing.mock_data(num_examples=64):
-    trainer.train_and_evaluate(config, workdir)
     classifier.train(config, epochs=1, batch_size=16)
     metrics = evaluation.run(config, workdir)
   out = os.path.join(workdir, 'eval', '4')

@@ -26,7 +26,9 @@ _LAUNCHER_VARS = ('JAX_COORDINATOR_ADDRESS', 'SLURM_', 'OMPI_')
 
 def _env(devices):
   env = {k: v for k, v in os.environ.items() if not k.startswith(_LAUNCHER_VARS)}
-  env.update(XLA_FLAGS=f'--xla_force_host_platform_device_count={devices}',
+  # Keeps the XLA_FLAGS of conftest.py.
+  xla_flags = f"{os.environ.get('XLA_FLAGS', '')} --xla_force_host_platform_device_count={devices}"
+  env.update(XLA_FLAGS=xla_flags.strip(),
              JAX_PLATFORMS='cpu', TF_CPP_MIN_LOG_LEVEL='2')
   return env
 
