@@ -42,6 +42,9 @@ def get_config():
   # over [0,1] data. tanh over [-1,1] is the common GAN choice and what the reference
   # step uses; both are supported and the data is scaled to match.
   config.model.output_activation = 'tanh'   # 'tanh' -> data in [-1,1] | 'sigmoid' -> [0,1]
+  # Flax's default initialisation, or the original code's N(0, 0.02) kernels with
+  # BatchNorm scales N(1, 0.02) ('normal_0.02').
+  config.model.weight_init = 'lecun_normal'   # 'lecun_normal' | 'normal_0.02'
   config.model.compute_dtype = 'float32'    # 'bfloat16': mixed precision (params stay fp32)
 
   # --- losses -------------------------------------------------------------

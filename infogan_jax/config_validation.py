@@ -97,6 +97,7 @@ RULES = {
     'model.q_width': _POSITIVE,
     'model.leaky_slope': _number(lo=0, hi=1, text='a number in [0, 1]'),
     'model.output_activation': _choice('tanh', 'sigmoid', 'none'),
+    'model.weight_init': _choice('lecun_normal', 'normal_0.02'),
     'model.compute_dtype': _choice('float32', 'bfloat16'),
     # losses
     'lambda_cat': _WEIGHT,

@@ -25,13 +25,25 @@ import jax.numpy as jnp
 from infogan_jax.layers import ConvTranspose2x
 
 ARCHS = ('conv', 'mlp')
+# Flax's defaults (LeCun-normal kernels, BatchNorm scale 1) or the original code's
+# (openai/InfoGAN, custom_ops.py): kernels N(0, 0.02), BatchNorm scale N(1, 0.02).
+WEIGHT_INITS = ('lecun_normal', 'normal_0.02')
 OUTPUT_ACTIVATIONS = {'tanh': jnp.tanh, 'sigmoid': jax.nn.sigmoid, 'none': lambda x: x}
 
 
-def _batch_norm(train: bool, axis_name: Optional[str], dtype):
+def _initializers(weight_init: str):
+  """(kernel_init, BatchNorm scale_init) for config.model.weight_init."""
+  if weight_init == 'normal_0.02':
+    normal = nn.initializers.normal(0.02)
+    return normal, lambda key, shape, dtype=jnp.float32: 1.0 + normal(key, shape, dtype)
+  return nn.initializers.lecun_normal(), nn.initializers.ones_init()
+
+
+def _batch_norm(train: bool, axis_name: Optional[str], dtype, scale_init):
   # PyTorch-style running averages (momentum 0.1 there = 0.9 here), eps 1e-5.
   return nn.BatchNorm(use_running_average=not train, momentum=0.9, epsilon=1e-5,
-                      axis_name=axis_name if train else None, dtype=dtype)
+                      axis_name=axis_name if train else None, dtype=dtype,
+                      scale_init=scale_init)
 
 
 class Generator(nn.Module):
@@ -39,13 +51,17 @@ class Generator(nn.Module):
   widths: Sequence[int] = (1024, 128, 64)
   image_shape: Sequence[int] = (28, 28, 1)
   output_activation: str = 'tanh'
+  weight_init: str = 'lecun_normal'
   dtype: Any = jnp.float32
   axis_name: Optional[str] = None
 
   @nn.compact
   def __call__(self, latent, train: bool = True):
-    bn = functools.partial(_batch_norm, train, self.axis_name, self.dtype)
-    dense = functools.partial(nn.Dense, dtype=self.dtype)
+    kernel_init, scale_init = _initializers(self.weight_init)
+    bn = functools.partial(_batch_norm, train, self.axis_name, self.dtype, scale_init)
+    dense = functools.partial(nn.Dense, dtype=self.dtype, kernel_init=kernel_init)
+    up_conv = functools.partial(ConvTranspose2x, kernel_size=4, dtype=self.dtype,
+                                kernel_init=kernel_init)
     x = latent
     if self.arch == 'mlp':
       for width in self.widths:
@@ -58,8 +74,8 @@ class Generator(nn.Module):
       x = nn.relu(bn()(dense(fc)(x)))
       x = nn.relu(bn()(dense(h // 4 * w // 4 * channels)(x)))
       x = x.reshape(x.shape[0], h // 4, w // 4, channels)
-      x = nn.relu(bn()(ConvTranspose2x(up, 4, dtype=self.dtype)(x)))
-      x = ConvTranspose2x(c, 4, dtype=self.dtype)(x)
+      x = nn.relu(bn()(up_conv(up)(x)))
+      x = up_conv(c)(x)
     return OUTPUT_ACTIVATIONS[self.output_activation](x.astype(jnp.float32))
 
 
@@ -70,6 +86,7 @@ class Discriminator(nn.Module):
   widths: Sequence[int] = (64, 128, 1024)
   q_width: int = 128
   leaky_slope: float = 0.1
+  weight_init: str = 'lecun_normal'
   dtype: Any = jnp.float32
   axis_name: Optional[str] = None
   # Plain-GAN baseline: Q reads a detached copy of the trunk's features, so its loss
@@ -79,16 +96,18 @@ class Discriminator(nn.Module):
   @nn.compact
   def __call__(self, x, train: bool = True):
     act = functools.partial(nn.leaky_relu, negative_slope=self.leaky_slope)
-    dense = functools.partial(nn.Dense, dtype=self.dtype)
+    kernel_init, scale_init = _initializers(self.weight_init)
+    dense = functools.partial(nn.Dense, dtype=self.dtype, kernel_init=kernel_init)
     if self.arch == 'mlp':
       h = x.reshape(x.shape[0], -1)
       for width in self.widths:
         h = act(dense(width)(h))
       q = act(dense(self.q_width)(self._q_input(h)))
     else:
-      bn = functools.partial(_batch_norm, train, self.axis_name, self.dtype)
+      bn = functools.partial(_batch_norm, train, self.axis_name, self.dtype, scale_init)
       conv = functools.partial(nn.Conv, kernel_size=(4, 4), strides=(2, 2),
-                               padding=((1, 1), (1, 1)), dtype=self.dtype)
+                               padding=((1, 1), (1, 1)), dtype=self.dtype,
+                               kernel_init=kernel_init)
       c1, c2, fc = self.widths
       h = act(conv(c1)(x))
       h = act(bn()(conv(c2)(h)))
@@ -112,6 +131,9 @@ def build_models(config, spec, axis_name: Optional[str] = None):
   if m.output_activation not in OUTPUT_ACTIVATIONS:
     raise ValueError(f'config.model.output_activation must be one of '
                      f'{tuple(OUTPUT_ACTIVATIONS)}, got {m.output_activation!r}')
+  if m.weight_init not in WEIGHT_INITS:
+    raise ValueError(f'config.model.weight_init must be one of {WEIGHT_INITS}, '
+                     f'got {m.weight_init!r}')
   dtype = {'float32': jnp.float32, 'bfloat16': jnp.bfloat16}.get(m.compute_dtype)
   if dtype is None:
     raise ValueError(f"config.model.compute_dtype must be 'float32' or 'bfloat16', "
@@ -126,10 +148,12 @@ def build_models(config, spec, axis_name: Optional[str] = None):
       raise ValueError(f'config.model.{field} must be positive, got {widths}')
   generator = Generator(arch=m.arch, widths=tuple(m.g_widths),
                         image_shape=input_pipeline.image_shape(config.dataset),
-                        output_activation=m.output_activation, dtype=dtype,
+                        output_activation=m.output_activation,
+                        weight_init=m.weight_init, dtype=dtype,
                         axis_name=axis_name)
   discriminator = Discriminator(q_output_dim=spec.q_output_dim, arch=m.arch,
                                 widths=tuple(m.d_widths), q_width=int(m.q_width),
-                                leaky_slope=float(m.leaky_slope), dtype=dtype,
+                                leaky_slope=float(m.leaky_slope),
+                                weight_init=m.weight_init, dtype=dtype,
                                 axis_name=axis_name, detach_q=bool(config.gan_baseline))
   return generator, discriminator

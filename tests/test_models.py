@@ -33,6 +33,26 @@ def test_paper_mnist_network_shapes():
   assert q.cont_mean.shape == (3, 2)
 
 
+def test_original_code_initialisation():
+  # config.model.weight_init='normal_0.02': every kernel N(0, 0.02), BatchNorm scales
+  # N(1, 0.02), biases 0 (openai/InfoGAN's custom_ops); the default is Flax's LeCun normal.
+  cfg = tiny.get_config()  # the conv architecture at small widths
+  cfg.model.weight_init = 'normal_0.02'
+  state = training.create_train_state(cfg, jax.random.key(0))
+  for params in (state.g_params, state.d_params):
+    for path, leaf in jax.tree_util.tree_leaves_with_path(params):
+      name, values = jax.tree_util.keystr(path), np.asarray(leaf)
+      if name.endswith("['kernel']") and values.size >= 1000:
+        assert abs(values.mean()) < 0.003 and abs(values.std() - 0.02) < 0.002, name
+      elif name.endswith("['scale']"):
+        assert abs(values.mean() - 1) < 0.01 and 0.01 < values.std() < 0.03, name
+      elif name.endswith("['bias']"):
+        assert not values.any(), name
+  lecun = training.create_train_state(tiny.get_config(), jax.random.key(0))
+  first_conv = np.asarray(lecun.d_params['Conv_0']['kernel'])
+  assert abs(first_conv.std() - 1 / 4) < 0.03  # LeCun normal: 1/sqrt(fan_in = 16)
+
+
 def test_mlp_networks_for_toy_data():
   state = training.create_train_state(ring8.get_config(), jax.random.key(0))
   lat = state.spec.sample(jax.random.key(1), 5)
