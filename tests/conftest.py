@@ -8,9 +8,16 @@ import pytest
 from configs import ring8
 
 # One persistent XLA compilation cache per test session, shared with the subprocesses the
-# tests start (train.py runs, the kill test, the two-process run): they compile the same
-# programs again and again. Fresh per session, so the suite's time is a cold start's.
-_CACHE_DIR = tempfile.mkdtemp(prefix='infogan-jax-xla-cache-')
+# tests start (train.py runs, the kill test, the two-process run) and with pytest-xdist's
+# workers (`-n 2` in pyproject.toml): they compile the same programs again and again.
+# Fresh per session, so the suite's time is a cold start's. The process that made the
+# directory (the xdist controller, or pytest alone) removes it at the end.
+_CACHE_ENV = 'INFOGAN_JAX_TEST_XLA_CACHE'
+_CACHE_DIR = os.environ.get(_CACHE_ENV) if os.environ.get('PYTEST_XDIST_WORKER') else None
+_OWNS_CACHE = _CACHE_DIR is None
+if _OWNS_CACHE:
+  _CACHE_DIR = tempfile.mkdtemp(prefix='infogan-jax-xla-cache-')
+  os.environ[_CACHE_ENV] = _CACHE_DIR
 _CACHE_SETTINGS = {'jax_compilation_cache_dir': _CACHE_DIR,
                    'jax_persistent_cache_min_compile_time_secs': 0,
                    'jax_persistent_cache_min_entry_size_bytes': -1}
@@ -30,7 +37,19 @@ os.environ['XLA_FLAGS'] = f"{os.environ.get('XLA_FLAGS', '')} {FAST_COMPILE_FLAG
 
 
 def pytest_sessionfinish(session, exitstatus):
-  shutil.rmtree(_CACHE_DIR, ignore_errors=True)
+  if _OWNS_CACHE:
+    shutil.rmtree(_CACHE_DIR, ignore_errors=True)
+
+
+# Under pytest-xdist, the tests sharing a trained run (the session fixtures below) go to
+# one worker, so that each run is trained once, not once per worker.
+_SHARED_RUNS = {'trained_ring8', 'trained_tiny', '_trained_tiny_once'}
+
+
+def pytest_collection_modifyitems(config, items):
+  for item in items:
+    if _SHARED_RUNS & set(getattr(item, 'fixturenames', ())):
+      item.add_marker(pytest.mark.xdist_group('trained_runs'))
 
 
 @pytest.fixture(scope='session')
