@@ -131,9 +131,11 @@ def build_models(config, spec, axis_name: Optional[str] = None):
   if m.output_activation not in OUTPUT_ACTIVATIONS:
     raise ValueError(f'config.model.output_activation must be one of '
                      f'{tuple(OUTPUT_ACTIVATIONS)}, got {m.output_activation!r}')
-  if m.weight_init not in WEIGHT_INITS:
+  # .get: a config.json written before the field existed (infogan_jax.load) means Flax's.
+  weight_init = m.get('weight_init', 'lecun_normal')
+  if weight_init not in WEIGHT_INITS:
     raise ValueError(f'config.model.weight_init must be one of {WEIGHT_INITS}, '
-                     f'got {m.weight_init!r}')
+                     f'got {weight_init!r}')
   dtype = {'float32': jnp.float32, 'bfloat16': jnp.bfloat16}.get(m.compute_dtype)
   if dtype is None:
     raise ValueError(f"config.model.compute_dtype must be 'float32' or 'bfloat16', "
@@ -149,11 +151,11 @@ def build_models(config, spec, axis_name: Optional[str] = None):
   generator = Generator(arch=m.arch, widths=tuple(m.g_widths),
                         image_shape=input_pipeline.image_shape(config.dataset),
                         output_activation=m.output_activation,
-                        weight_init=m.weight_init, dtype=dtype,
+                        weight_init=weight_init, dtype=dtype,
                         axis_name=axis_name)
   discriminator = Discriminator(q_output_dim=spec.q_output_dim, arch=m.arch,
                                 widths=tuple(m.d_widths), q_width=int(m.q_width),
                                 leaky_slope=float(m.leaky_slope),
-                                weight_init=m.weight_init, dtype=dtype,
+                                weight_init=weight_init, dtype=dtype,
                                 axis_name=axis_name, detach_q=bool(config.gan_baseline))
   return generator, discriminator
