@@ -35,7 +35,7 @@ def test_paper_mnist_network_shapes():
 
 def test_original_code_initialisation():
   # config.model.weight_init='normal_0.02': every kernel N(0, 0.02), BatchNorm scales
-  # N(1, 0.02), biases 0 (openai/InfoGAN's custom_ops); the default is Flax's LeCun normal.
+  # N(1, 0.02), biases 0 (openai/InfoGAN's custom_ops); 'lecun_normal' is Flax's default.
   cfg = tiny.get_config()  # the conv architecture at small widths
   cfg.model.weight_init = 'normal_0.02'
   state = training.create_train_state(cfg, jax.random.key(0))
@@ -48,7 +48,8 @@ def test_original_code_initialisation():
         assert abs(values.mean() - 1) < 0.01 and 0.01 < values.std() < 0.03, name
       elif name.endswith("['bias']"):
         assert not values.any(), name
-  lecun = training.create_train_state(tiny.get_config(), jax.random.key(0))
+  cfg.model.weight_init = 'lecun_normal'
+  lecun = training.create_train_state(cfg, jax.random.key(0))
   first_conv = np.asarray(lecun.d_params['Conv_0']['kernel'])
   assert abs(first_conv.std() - 1 / 4) < 0.03  # LeCun normal: 1/sqrt(fan_in = 16)
 
