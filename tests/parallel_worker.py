@@ -6,7 +6,7 @@ XLA_FLAGS (set by the caller) force the device count.
 
     python tests/parallel_worker.py equivalence OUT_DIR
         a few steps of the tiny conv config (BatchNorm) on 1 device and on all devices,
-        same global batch and latents; writes OUT_DIR/{one,all}.npz
+        same global batch and latents; writes OUT_DIR/{init,one,all}.npz (init: before training)
     python tests/parallel_worker.py train OUT.npz [train.py flags ...]
         train.py's main() with those flags; each process then writes its final
         TrainState arrays to OUT.npz with '{process}' replaced by its process index
@@ -36,8 +36,11 @@ def equivalence(out_dir, steps=3):
   cfg = tiny.get_config()
   cfg.batch_size = 8  # 2 rows per device on 4 devices; BatchNorm must see all 8
 
+  def initial_state():
+    return training.create_train_state(cfg, jax.random.key(0))
+
   def run(devices):
-    state = training.create_train_state(cfg, jax.random.key(0))
+    state = initial_state()
     # Plain SGD: its update is proportional to the gradient, so a wrongly scaled or
     # wrongly averaged gradient shows up in the parameters. (Adam's update is nearly
     # scale-free, and it turns float noise in the exactly-zero gradients of biases that
@@ -57,6 +60,7 @@ def equivalence(out_dir, steps=3):
                                parallel.global_batch(latents, mesh))
     return {'state': state.variables(), 'metrics': metrics}
 
+  _save(os.path.join(out_dir, 'init.npz'), {'state': initial_state().variables()})
   _save(os.path.join(out_dir, 'one.npz'), run(jax.devices()[:1]))
   _save(os.path.join(out_dir, 'all.npz'), run(jax.devices()))
   print(f'devices={jax.device_count()}', flush=True)

@@ -44,10 +44,27 @@ def test_four_devices_give_the_parameters_of_one_device(tmp_path):
                        cwd=ROOT, capture_output=True, text=True, timeout=300)
   assert run.returncode == 0, run.stderr[-3000:]
   assert 'devices=4' in run.stdout
+  init = _load(tmp_path / 'init.npz')
   one, four = _load(tmp_path / 'one.npz'), _load(tmp_path / 'all.npz')
   assert one.keys() == four.keys() and any('BatchNorm' in k for k in one)
+  moved = 0.0
   for name in one:
-    np.testing.assert_allclose(four[name], one[name], rtol=1e-4, atol=1e-6, err_msg=name)
+    if name not in init:  # metrics
+      np.testing.assert_allclose(four[name], one[name], rtol=1e-4, atol=1e-6, err_msg=name)
+      continue
+    # Parameters and BatchNorm statistics: compare what the three steps changed, norm-wise.
+    # Per-device BatchNorm statistics or a wrongly averaged gradient change the update by
+    # O(1) (per-device statistics: error 2.2x the update's norm); float32 reduction order
+    # changes it by ~1e-4 (measured up to 1.8e-4 on an AMD EPYC at XLA's optimisation
+    # level 0), and element-wise tolerances fail on the entries that happen to be near
+    # zero. The 1e-6 floor covers the biases that feed a BatchNorm, whose true gradient is
+    # exactly zero (their updates are float noise of ~1e-8).
+    update_one, update_four = one[name] - init[name], four[name] - init[name]
+    error = np.linalg.norm(update_four - update_one)
+    size = np.linalg.norm(update_one)
+    assert error <= 1e-3 * size + 1e-6, (name, error, size)
+    moved = max(moved, size)
+  assert moved > 1e-2  # the steps did train
 
 
 def test_batch_size_not_divisible_by_the_devices_is_a_clear_error(tmp_path):
