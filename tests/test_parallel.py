@@ -47,24 +47,24 @@ def test_four_devices_give_the_parameters_of_one_device(tmp_path):
   init = _load(tmp_path / 'init.npz')
   one, four = _load(tmp_path / 'one.npz'), _load(tmp_path / 'all.npz')
   assert one.keys() == four.keys() and any('BatchNorm' in k for k in one)
-  moved = 0.0
-  for name in one:
-    if name not in init:  # metrics
-      np.testing.assert_allclose(four[name], one[name], rtol=1e-4, atol=1e-6, err_msg=name)
-      continue
-    # Parameters and BatchNorm statistics: compare what the three steps changed, norm-wise.
-    # Per-device BatchNorm statistics or a wrongly averaged gradient change the update by
-    # O(1) (per-device statistics: error 2.2x the update's norm); float32 reduction order
-    # changes it by ~1e-4 (measured up to 1.8e-4 on an AMD EPYC at XLA's optimisation
-    # level 0), and element-wise tolerances fail on the entries that happen to be near
-    # zero. The 1e-6 floor covers the biases that feed a BatchNorm, whose true gradient is
-    # exactly zero (their updates are float noise of ~1e-8).
-    update_one, update_four = one[name] - init[name], four[name] - init[name]
+  for name in [n for n in one if n not in init]:  # metrics
+    np.testing.assert_allclose(four[name], one[name], rtol=1e-4, atol=1e-6, err_msg=name)
+  # Parameters and BatchNorm statistics: compare what the three steps changed, norm-wise.
+  # Per-device BatchNorm statistics or a wrongly averaged gradient change the update by
+  # O(1) (per-device statistics: error 2.2x the update's norm); float32 reduction order
+  # changes it by ~1e-4 (measured up to 1.8e-4 on an AMD EPYC at XLA's optimisation
+  # level 0), and element-wise tolerances fail on the entries that happen to be near
+  # zero. The biases that feed a BatchNorm have an exactly-zero true gradient, so their
+  # updates are pure float noise, which scales with the network's updates (measured: at
+  # most 2.3e-7 of the largest update with either weight_init), hence a floor of 1e-5 of
+  # the largest.
+  updates = {n: (one[n] - init[n], four[n] - init[n]) for n in one if n in init}
+  largest = max(np.linalg.norm(u1) for u1, _ in updates.values())
+  assert largest > 1e-2  # the steps did train
+  for name, (update_one, update_four) in updates.items():
     error = np.linalg.norm(update_four - update_one)
     size = np.linalg.norm(update_one)
-    assert error <= 1e-3 * size + 1e-6, (name, error, size)
-    moved = max(moved, size)
-  assert moved > 1e-2  # the steps did train
+    assert error <= 1e-3 * size + 1e-5 * largest, (name, error, size, largest)
 
 
 def test_batch_size_not_divisible_by_the_devices_is_a_clear_error(tmp_path):
