@@ -36,7 +36,7 @@ def equivalence(out_dir, steps=3):
   cfg = tiny.get_config()
   cfg.batch_size = 8  # 2 rows per device on 4 devices; BatchNorm must see all 8
 
-  def initial_state():
+  def initial_state():  # built afresh for each use: the train step donates its input
     return training.create_train_state(cfg, jax.random.key(0))
 
   def run(devices):
