@@ -23,21 +23,18 @@ flags.mark_flags_as_required(['config'])
 def main(argv):
   if len(argv) > 1:
     raise app.UsageError(f'Unexpected arguments: {argv[1:]}')
-  logging.set_verbosity(logging.WARNING)
-  from infogan_jax import classifier, evaluation
-  if FLAGS.train_classifier:
-    meta = classifier.train(FLAGS.config)
-    if meta['test_accuracy'] < 0.99:
-      raise app.UsageError(f'classifier reached only {meta["test_accuracy"]:.4f} test '
-                           'accuracy (< 0.99); train again with more epochs', exitcode=1)
-    return
-  if not FLAGS.workdir:
+  if not FLAGS.workdir and not FLAGS.train_classifier:
     raise app.UsageError('--workdir is required (the training run to evaluate)')
+  logging.set_verbosity(logging.WARNING)
+  from infogan_jax import errors, evaluation  # after flag parsing: keeps --help fast
   try:
-    evaluation.run(FLAGS.config, FLAGS.workdir, step=FLAGS.step,
-                   samples_only=FLAGS.samples_only)
-  except evaluation.EvaluationError as e:
-    raise app.UsageError(str(e), exitcode=2) from None
+    if FLAGS.train_classifier:
+      evaluation.train_classifier(FLAGS.config)
+    else:
+      evaluation.run(FLAGS.config, FLAGS.workdir, step=FLAGS.step,
+                     samples_only=FLAGS.samples_only)
+  except errors.UserError as e:
+    errors.exit_with(e, 'eval.py')
 
 
 if __name__ == '__main__':

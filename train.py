@@ -13,9 +13,6 @@ Every local device is used. On several hosts, run the same command on each with
 mpirun, or with --distributed on Cloud TPU pods): see README.md, "Multiple devices and
 hosts".
 """
-import os
-import sys
-
 from absl import app, flags, logging
 from ml_collections import config_flags
 
@@ -44,41 +41,19 @@ def main(argv):
   if len(argv) > 1:
     raise app.UsageError(f'Unexpected arguments: {argv[1:]}')
   logging.set_verbosity(logging.WARNING)  # orbax logs every file it renames at INFO
-  from infogan_jax import parallel  # jax.distributed must start before any device use
+  from infogan_jax import errors, parallel  # after flag parsing: keeps --help fast
   try:
+    # jax.distributed must start before anything touches a device.
     parallel.initialize_distributed(FLAGS.coordinator_address, FLAGS.num_processes,
                                     FLAGS.process_id, enable=FLAGS.distributed)
   except (ValueError, TypeError) as e:  # e.g. --num_processes without --process_id
     raise app.UsageError(f'Cannot start jax.distributed: {e}', exitcode=2) from None
-  from infogan_jax import trainer  # after flag parsing: keeps --help fast
-  from infogan_jax.checkpointing import CheckpointError, CheckpointMismatchError
-  from infogan_jax.config_validation import ConfigError
-  from infogan_jax.input_pipeline import DatasetUnavailableError
-  from infogan_jax.reliability import TrainingError
+  from infogan_jax import loop
   try:
-    trainer.train_and_evaluate(FLAGS.config, FLAGS.workdir, restart=FLAGS.restart)
-  except (ConfigError, DatasetUnavailableError) as e:
-    raise app.UsageError(str(e), exitcode=2) from None
-  except (TrainingError, CheckpointError, CheckpointMismatchError) as e:
-    message = f'train.py: error: {e}\n'
-    if _AS_SCRIPT:
-      # After a failed save, orbax/tensorstore threads may still print tracebacks, even
-      # while we print (seen in CI). Silence stderr for everyone else, write the message
-      # last on the real stderr, and end here. Nothing is left to clean up: completed
-      # checkpoints are in place, logs are closed. The message starts on a new line: a
-      # thread may have written half a line ("RuntimeError: ") before the silencing.
-      sys.stdout.flush()
-      sys.stderr.flush()
-      real_stderr = os.dup(2)
-      os.dup2(os.open(os.devnull, os.O_WRONLY), 2)
-      os.write(real_stderr, b'\n' + message.encode())
-      os._exit(1)
-    sys.stderr.write(message)
-    sys.exit(1)
+    loop.train(FLAGS.config, FLAGS.workdir, restart=FLAGS.restart)
+  except errors.UserError as e:
+    errors.exit_with(e, 'train.py')
 
-
-_AS_SCRIPT = False
 
 if __name__ == '__main__':
-  _AS_SCRIPT = True
   app.run(main)

@@ -31,26 +31,26 @@ def _worker(batch: int, steps: int, warmup: int, precision: str) -> dict:
   import numpy as np
   sys.path.insert(0, ROOT)
   from configs import mnist
-  from infogan_jax import parallel, training
+  from infogan_jax import parallel, step as step_lib
   config = mnist.get_config()
   config.batch_size = batch
   config.model.compute_dtype = precision
   mesh = parallel.make_mesh()
-  state = parallel.replicate(training.create_train_state(config, jax.random.key(0)), mesh)
+  state = parallel.replicate(step_lib.create_train_state(config, jax.random.key(0)), mesh)
   step = parallel.make_train_step(mesh)
   images = np.random.default_rng(0).uniform(-1, 1, (batch, 28, 28, 1)).astype(np.float32)
   batch_arr = parallel.global_batch({'image': images}, mesh)
   start = time.perf_counter()
-  state, metrics = step(state, batch_arr, training.step_rng(0, 0))
+  state, metrics = step(state, batch_arr, step_lib.step_rng(0, 0))
   jax.block_until_ready((state, metrics))
   compile_s = time.perf_counter() - start
   for i in range(warmup):
-    state, metrics = step(state, batch_arr, training.step_rng(0, i + 1))
+    state, metrics = step(state, batch_arr, step_lib.step_rng(0, i + 1))
   jax.block_until_ready(state)
   times = []
   for i in range(steps):
     t = time.perf_counter()
-    state, metrics = step(state, batch_arr, training.step_rng(0, i + 100))
+    state, metrics = step(state, batch_arr, step_lib.step_rng(0, i + 100))
     jax.block_until_ready(state)
     times.append(time.perf_counter() - t)
   ms = statistics.median(times) * 1e3

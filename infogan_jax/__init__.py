@@ -6,8 +6,8 @@ Importable pieces for your own JAX code:
     model = infogan_jax.load('runs/mnist')   # a trained workdir: generate() / infer()
 """
 from infogan_jax.latents import LatentSpec, Latents, QOutput
-from infogan_jax.training import (TrainState, create_train_state, generate, infer,
-                                  step_rng, train_step)
+from infogan_jax.step import (TrainState, create_train_state, generate, infer, step_rng,
+                              train_step)
 from infogan_jax.api import InfoGAN, load
 
 __all__ = ['InfoGAN', 'LatentSpec', 'Latents', 'QOutput', 'TrainState', 'create_train_state',

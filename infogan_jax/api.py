@@ -10,35 +10,23 @@ from its prior. Pure JAX underneath: jitted, batched.
 """
 from __future__ import annotations
 
-import json
 import os
 from typing import Optional
 
 import jax
 import jax.numpy as jnp
-import ml_collections
 import numpy as np
 
-from infogan_jax import checkpointing, training
+from infogan_jax import checkpointing, step as step_lib, workdir as workdir_lib
+from infogan_jax.errors import (CheckpointError, CheckpointMismatchError, EvaluationError,
+                                WorkdirError)
 from infogan_jax.latents import Latents
-
-
-class EvaluationError(RuntimeError):
-  """A problem with a workdir, a checkpoint or a missing model that the user can fix."""
-
-
-def load_config(workdir: str) -> ml_collections.ConfigDict:
-  path = os.path.join(workdir, 'config.json')
-  if not os.path.exists(path):
-    raise EvaluationError(f'{path} not found: is {workdir} a training workdir of train.py?')
-  with open(path) as f:
-    return ml_collections.ConfigDict(json.load(f))
 
 
 class InfoGAN:
   """A trained generator and Q network, restored from a workdir."""
 
-  def __init__(self, state: training.TrainState, config, step: int):
+  def __init__(self, state: step_lib.TrainState, config, step: int):
     self.state, self.config, self.step = state, config, step
     self.spec = state.spec
 
@@ -73,13 +61,13 @@ class InfoGAN:
       rng = jax.random.key(0) if rng is None else rng
       latents = self.latents(rng, n, noise, cat, cont)
     n = latents.noise.shape[0]
-    out = [training.generate(self.state, jax.tree.map(lambda x: x[i:i + batch_size], latents))
+    out = [step_lib.generate(self.state, jax.tree.map(lambda x: x[i:i + batch_size], latents))
            for i in range(0, n, batch_size)]
     return np.concatenate([np.asarray(o) for o in out])
 
   def raw_outputs(self, images, batch_size: int = 1000):
     """(D's logits [N], Q's split output: logits and means) for many images, batched."""
-    parts = [training.infer(self.state, jnp.asarray(images[i:i + batch_size]))
+    parts = [step_lib.infer(self.state, jnp.asarray(images[i:i + batch_size]))
              for i in range(0, len(images), batch_size)]
     return jax.tree.map(lambda *xs: np.concatenate([np.asarray(x) for x in xs]), *parts)
 
@@ -94,10 +82,14 @@ class InfoGAN:
 
 
 def load(workdir: str, config=None, step: Optional[int] = None) -> InfoGAN:
-  """Restores a workdir's latest (or `step`) checkpoint into an InfoGAN model."""
-  config = load_config(workdir) if config is None else config
-  state = training.create_train_state(config, jax.random.key(0))
-  ckpt_dir = os.path.join(workdir, 'checkpoints')
+  """Restores a workdir's latest (or `step`) checkpoint into an InfoGAN model, built from
+  the config the run recorded (or `config`). Raises errors.EvaluationError."""
+  try:
+    config = workdir_lib.read_config(workdir) if config is None else config
+  except WorkdirError as e:
+    raise EvaluationError(str(e)) from None
+  state = step_lib.create_train_state(config, jax.random.key(0))
+  ckpt_dir = workdir_lib.checkpoint_dir(workdir)
   if not os.path.isdir(ckpt_dir):
     raise EvaluationError(f'No checkpoints in {ckpt_dir}: train first with '
                           f'`python train.py --config=... --workdir={workdir}`.')
@@ -108,7 +100,7 @@ def load(workdir: str, config=None, step: Optional[int] = None) -> InfoGAN:
                             f'available: {list(mngr.all_steps())}')
     try:
       restored = checkpointing.restore(mngr, state, step)
-    except (checkpointing.CheckpointMismatchError, checkpointing.CheckpointError) as e:
+    except (CheckpointMismatchError, CheckpointError) as e:
       raise EvaluationError(str(e)) from None
   finally:
     mngr.close()

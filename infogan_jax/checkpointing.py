@@ -2,7 +2,7 @@
 
 Only the arrays of the TrainState are saved (params, batch statistics, optimizer states,
 step); the networks and optimizers themselves are rebuilt from the config. Orbax
-writes each step to a temporary folder (`<step>.orbax-checkpoint-tmp`) and renames it
+writes each step to a temporary folder (`<step>` + UNFINISHED_SUFFIX) and renames it
 when complete, so a run killed mid-save never leaves a checkpoint that `latest_step`
 would pick up (tests/test_reliability.py kills runs mid-save to check this).
 
@@ -24,23 +24,17 @@ import jax
 import numpy as np
 import orbax.checkpoint as ocp
 
-from infogan_jax.training import TrainState
-
-
-class CheckpointMismatchError(ValueError):
-  pass
-
-
-class CheckpointError(RuntimeError):
-  """A checkpoint that cannot be written (disk full, no permission) or read (damaged)."""
-
+from infogan_jax import workdir as workdir_lib
+from infogan_jax.errors import CheckpointError, CheckpointMismatchError
+from infogan_jax.step import TrainState
 
 CHECKSUM_KEY = 'infogan_crc32'
-_TMP_SUFFIX = '.orbax-checkpoint-tmp'
+# What orbax appends to a step's folder while it writes it (renamed away when complete).
+UNFINISHED_SUFFIX = '.orbax-checkpoint-tmp'
 
 
 def manager(workdir: str, keep: int = 3, create: bool = True) -> ocp.CheckpointManager:
-  directory = os.path.join(os.path.abspath(workdir), 'checkpoints')
+  directory = workdir_lib.checkpoint_dir(workdir)
   options = ocp.CheckpointManagerOptions(max_to_keep=max(int(keep), 1), create=create)
   return ocp.CheckpointManager(directory, options=options,
                                item_handlers=ocp.StandardCheckpointHandler())
@@ -50,12 +44,12 @@ def remove_unfinished(workdir: str) -> List[str]:
   """Deletes the temporary folders of saves that a killed run left unfinished; returns
   them. Only for the trainer, before it creates its manager: a reader must not delete
   the folder a running trainer is writing."""
-  directory = os.path.join(os.path.abspath(workdir), 'checkpoints')
+  directory = workdir_lib.checkpoint_dir(workdir)
   if not os.path.isdir(directory):
     return []
   removed = []
   for name in sorted(os.listdir(directory)):
-    if _TMP_SUFFIX in name:
+    if UNFINISHED_SUFFIX in name:
       shutil.rmtree(os.path.join(directory, name), ignore_errors=True)
       removed.append(os.path.join(directory, name))
   return removed
@@ -103,7 +97,7 @@ def error_reason(e: BaseException) -> str:
 
 def _write_failure(directory: str, step: Optional[int], e: BaseException) -> str:
   reason = error_reason(e)
-  failed = re.search(r'(\d+)' + re.escape(_TMP_SUFFIX), str(e))  # an earlier async save?
+  failed = re.search(r'(\d+)' + re.escape(UNFINISHED_SUFFIX), str(e))  # an earlier save?
   if failed:
     step = int(failed.group(1))
   done = complete_steps(directory)

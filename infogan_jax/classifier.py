@@ -18,15 +18,12 @@ import jax.numpy as jnp
 import numpy as np
 import optax
 
-from infogan_jax import input_pipeline
+from infogan_jax import input_pipeline, models
+from infogan_jax.errors import ClassifierMissingError
 
 WEIGHTS = 'classifier.msgpack'
 META = 'classifier.json'
 TRAIN_COMMAND = 'python eval.py --config=configs/mnist.py --train_classifier'
-
-
-class ClassifierMissingError(FileNotFoundError):
-  pass
 
 
 class MnistCNN(nn.Module):
@@ -39,11 +36,6 @@ class MnistCNN(nn.Module):
     return nn.Dense(10)(features), features
 
 
-def _to_unit(images, output_activation):
-  lo, hi = input_pipeline.output_range(output_activation)
-  return (images - lo) / (hi - lo)
-
-
 @jax.jit
 def _apply(params, images01):
   return MnistCNN().apply({'params': params}, images01)
@@ -54,7 +46,7 @@ def train(config, epochs: int = 5, batch_size: int = 128, seed: int = 0) -> dict
   images, labels = input_pipeline.load_split_arrays(config, 'train')
   test_images, test_labels = input_pipeline.load_split_arrays(config, 'test')
   act = config.model.output_activation
-  images, test_images = _to_unit(images, act), _to_unit(test_images, act)
+  images, test_images = models.to_unit(images, act), models.to_unit(test_images, act)
   model = MnistCNN()
   params = model.init(jax.random.key(seed), images[:2])['params']
   steps_per_epoch = len(images) // batch_size
@@ -111,7 +103,7 @@ def predict(params, images, output_activation: str = 'tanh', unit_range: bool = 
   """(class probabilities [N, 10], features [N, 128]) for images in the generator's range."""
   images = np.asarray(images, np.float32)
   if not unit_range:
-    images = _to_unit(images, output_activation)
+    images = models.to_unit(images, output_activation)
   probs, feats = [], []
   for i in range(0, len(images), batch_size):
     logits, f = _apply(params, images[i:i + batch_size])

@@ -1,7 +1,9 @@
 """Checks a config before any work starts; every message names the field and what it allows.
 
 Every field of configs/default.py has a rule in `RULES` (tests/test_reliability.py checks
-that none is missing). Type and range are checked first, then the combinations.
+that none is missing). Type and range are checked first, then the combinations. The
+allowed values belong to the modules that use them (models, latents, input_pipeline,
+reliability); the rules ask them.
 """
 from __future__ import annotations
 
@@ -9,12 +11,10 @@ import math
 import numbers
 
 import jax
+import ml_collections
 
-from infogan_jax.input_pipeline import DATASETS
-
-
-class ConfigError(ValueError):
-  pass
+from infogan_jax import input_pipeline, latents, models, reliability
+from infogan_jax.errors import ConfigError
 
 
 class _Rule:
@@ -78,27 +78,28 @@ _WIDTHS = _int_tuple(1, 'a non-empty tuple of integers > 0 (layer widths)', Fals
 
 RULES = {
     # data
-    'dataset': _choice(*DATASETS),
+    'dataset': _choice(*input_pipeline.DATASETS),
     'data_dir': _string(),
     'manual_dir': _string(),
     'shuffle_buffer': _POSITIVE,
     'prefetch': _NON_NEGATIVE,
     # latent codes
     'latent.noise_dim': _NON_NEGATIVE,
-    'latent.noise_prior': _choice('uniform', 'normal'),
+    'latent.noise_prior': _choice(*latents.NOISE_PRIORS),
     'latent.categorical': _int_tuple(
-        2, 'a tuple of integers >= 2 (categories per code), possibly empty', True),
+        latents.MIN_CATEGORIES, f'a tuple of integers >= {latents.MIN_CATEGORIES} '
+        '(categories per code), possibly empty', True),
     'latent.continuous': _NON_NEGATIVE,
     'latent.learn_cont_std': _boolean(),
     # networks
-    'model.arch': _choice('conv', 'mlp'),
+    'model.arch': _choice(*models.ARCHS),
     'model.g_widths': _WIDTHS,
     'model.d_widths': _WIDTHS,
     'model.q_width': _POSITIVE,
     'model.leaky_slope': _number(lo=0, hi=1, text='a number in [0, 1]'),
-    'model.output_activation': _choice('tanh', 'sigmoid', 'none'),
-    'model.weight_init': _choice('lecun_normal', 'normal_0.02'),
-    'model.compute_dtype': _choice('float32', 'bfloat16'),
+    'model.output_activation': _choice(*models.OUTPUT_ACTIVATIONS),
+    'model.weight_init': _choice(*models.WEIGHT_INITS),
+    'model.compute_dtype': _choice(*models.COMPUTE_DTYPES),
     # losses
     'lambda_cat': _WEIGHT,
     'lambda_cont': _WEIGHT,
@@ -111,7 +112,7 @@ RULES = {
     'batch_size': _POSITIVE,
     'num_train_steps': _POSITIVE,
     'seed': _integer(0, 2**31 - 1),
-    'on_nonfinite': _choice('stop', 'skip'),
+    'on_nonfinite': _choice(*reliability.NONFINITE_POLICIES),
     # bookkeeping
     'log_every_steps': _NON_NEGATIVE,
     'sample_every_steps': _NON_NEGATIVE,
@@ -123,8 +124,10 @@ RULES = {
     'eval.num_sweep_noise': _POSITIVE,
     'eval.baseline_workdir': _string(),
 }
-# Fields a config may lack (older configs and config.json files); the value used instead.
-OPTIONAL = {'on_nonfinite': 'stop', 'gan_baseline': False}
+# Fields a config may lack (configs and config.json files older than the field): the
+# value such runs used. `with_defaults` fills them in.
+OPTIONAL = {'on_nonfinite': 'stop', 'gan_baseline': False,
+            'model.weight_init': models.WEIGHT_INITS[0]}
 OPTIONAL_GROUPS = ('eval',)   # only read by eval.py
 
 
@@ -141,8 +144,24 @@ def _get(config, field):
   return value
 
 
-def validate(config, num_devices: int = None, num_processes: int = None) -> None:
-  """Raises ConfigError on the first field that cannot work."""
+def with_defaults(config) -> ml_collections.ConfigDict:
+  """A copy of `config` in which every missing OPTIONAL field has the value runs without
+  it used."""
+  config = ml_collections.ConfigDict(config.to_dict())
+  for field, value in OPTIONAL.items():
+    if _get(config, field) is _MISSING:
+      *groups, name = field.split('.')
+      target = config
+      for group in groups:
+        target = target[group]
+      target[name] = value
+  return config
+
+
+def validate(config, num_devices: int = None,
+             num_processes: int = None) -> ml_collections.ConfigDict:
+  """Raises ConfigError on the first field that cannot work; returns the config with
+  missing OPTIONAL fields filled in (`with_defaults`)."""
   for field, rule in RULES.items():
     value = _get(config, field)
     if value is _MISSING:
@@ -153,19 +172,22 @@ def validate(config, num_devices: int = None, num_processes: int = None) -> None
     if not rule.check(value):
       raise ConfigError(f'config.{field} must be {rule.allowed}, got {value!r}')
 
-  if not config.latent.categorical and not config.latent.continuous:
-    raise ConfigError('InfoGAN needs a code: set config.latent.categorical and/or '
-                      'config.latent.continuous')
+  try:  # the latent layout's own rules (at least one code)
+    latents.LatentSpec.from_config(config.latent)
+  except ValueError as e:
+    raise ConfigError(str(e)) from None
   if config.model.arch == 'conv':
-    if config.dataset != 'mnist':
-      raise ConfigError(f"config.model.arch='conv' needs image data (config.dataset="
-                        f"'mnist'), got config.dataset={config.dataset!r}; use "
+    if len(input_pipeline.image_shape(config.dataset)) != 3:
+      images = [d for d in input_pipeline.DATASETS
+                if len(input_pipeline.image_shape(d)) == 3]
+      raise ConfigError(f"config.model.arch='conv' needs image data (config.dataset in "
+                        f"{images}), got config.dataset={config.dataset!r}; use "
                         "config.model.arch='mlp'")
     for field in ('g_widths', 'd_widths'):
       widths = tuple(config.model[field])
-      if len(widths) != 3:
-        raise ConfigError(f'config.model.{field} needs 3 entries for the conv '
-                          f'architecture (see configs/default.py), got {widths}')
+      if len(widths) != models.CONV_WIDTHS:
+        raise ConfigError(f'config.model.{field} needs {models.CONV_WIDTHS} entries for '
+                          f'the conv architecture (see configs/default.py), got {widths}')
   if num_processes is None:
     num_processes = jax.process_count()
   if num_devices is None:
@@ -176,3 +198,4 @@ def validate(config, num_devices: int = None, num_processes: int = None) -> None
   if config.batch_size % num_processes:
     raise ConfigError(f'config.batch_size={config.batch_size} is not divisible by the '
                       f'{num_processes} processes; choose a multiple of {num_processes}.')
+  return with_defaults(config)

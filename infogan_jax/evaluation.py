@@ -18,11 +18,13 @@ import scipy.linalg
 import scipy.optimize
 import scipy.stats
 
-from infogan_jax import api, classifier, input_pipeline, losses, plotting
-from infogan_jax.api import EvaluationError
+from infogan_jax import api, classifier, input_pipeline, losses, models, plotting
+from infogan_jax import workdir as workdir_lib
+from infogan_jax.errors import EvaluationError, UserError
 from infogan_jax.metric_logging import read_metrics
 
 SWEEP_VALUES = np.linspace(-2.0, 2.0, 9)
+MIN_CLASSIFIER_ACCURACY = 0.99   # below this, FD, score and purity would measure its errors
 
 
 # --- pure measurements --------------------------------------------------------------
@@ -101,44 +103,29 @@ def category_purity(probs: np.ndarray, categories: np.ndarray, num_categories: i
 
 
 # --- the report -----------------------------------------------------------------------
-def _unit(images, config):
-  return classifier._to_unit(images, config.model.output_activation)
-
-
-def _value_range(config):
-  return input_pipeline.output_range(config.model.output_activation)
-
-
 def save_figures(model: api.InfoGAN, out_dir: str, num_noise: int = 10) -> Dict[str, str]:
-  spec, config = model.spec, model.config
-  vr = _value_range(config)
+  """Category grids for each categorical code, a traversal of each continuous code over
+  SWEEP_VALUES, and a noise interpolation."""
+  spec = model.spec
+  value_range = models.output_range(model.config.model.output_activation)
+  def generate(latents):
+    return model.generate(latents=latents)
+
   figures = {}
   rng = jax.random.key(1234)
-  for c, k in enumerate(spec.categorical):
-    lat = spec.category_grid(rng, num_noise, code=c)
-    figures[f'categories_{c}'] = plotting.image_grid(
-        model.generate(latents=lat), k, num_noise, os.path.join(out_dir, f'categories_{c}.png'),
-        title=f'categorical code {c}: rows = category, columns = noise', value_range=vr,
-        row_labels=[str(i) for i in range(k)])
-  rows = spec.categorical[0] if spec.categorical else 1
+  for c in range(len(spec.categorical)):
+    figures[f'categories_{c}'] = plotting.category_samples(
+        generate, spec, rng, os.path.join(out_dir, f'categories_{c}.png'), value_range,
+        code=c, num_noise=num_noise,
+        title=f'categorical code {c}: rows = category, columns = noise')
   for j in range(spec.continuous):
-    lat = spec.traversal_grid(jax.random.fold_in(rng, j), j, SWEEP_VALUES)
-    figures[f'traversal_cont{j}'] = plotting.image_grid(
-        model.generate(latents=lat), rows, len(SWEEP_VALUES),
-        os.path.join(out_dir, f'traversal_cont{j}.png'),
-        title=f'continuous code {j} from -2 to 2 (rows = category)', value_range=vr,
-        col_labels=[f'{v:g}' for v in SWEEP_VALUES])
-  # Interpolation between two noise vectors, codes fixed per row.
-  steps = 10
-  a, b = spec.sample_noise(jax.random.fold_in(rng, 99), 2)
-  t = np.linspace(0, 1, steps)[:, None]
-  noise = np.tile((1 - t) * np.asarray(a) + t * np.asarray(b), (rows, 1))
-  cat = np.repeat(np.arange(rows), steps)
-  cont = np.zeros((rows * steps, spec.continuous), np.float32)
-  figures['interpolation'] = plotting.image_grid(
-      model.generate(noise=noise, cat=cat if spec.categorical else None, cont=cont),
-      rows, steps, os.path.join(out_dir, 'interpolation.png'),
-      title='noise interpolated left to right (rows = category)', value_range=vr)
+    figures[f'traversal_cont{j}'] = plotting.code_traversal(
+        generate, spec, jax.random.fold_in(rng, j), j, SWEEP_VALUES,
+        os.path.join(out_dir, f'traversal_cont{j}.png'), value_range,
+        title=f'continuous code {j} from -2 to 2 (rows = category)')
+  figures['interpolation'] = plotting.noise_interpolation(
+      generate, spec, jax.random.fold_in(rng, 99), os.path.join(out_dir, 'interpolation.png'),
+      value_range, title='noise interpolated left to right (rows = category)')
   return figures
 
 
@@ -152,11 +139,21 @@ def training_curves(workdir: str, spec, out_path: str, baseline_workdir: str = '
                                   ceilings={'cont': spec.cont_ceiling()})
 
 
+def train_classifier(config) -> dict:
+  """Trains the MNIST classifier into config.eval.classifier_dir (eval.py
+  --train_classifier); raises UserError if it is not accurate enough to measure with."""
+  meta = classifier.train(config)
+  if meta['test_accuracy'] < MIN_CLASSIFIER_ACCURACY:
+    raise UserError(f'classifier reached only {meta["test_accuracy"]:.4f} test accuracy '
+                    f'(< {MIN_CLASSIFIER_ACCURACY}); train again with more epochs')
+  return meta
+
+
 def run(config, workdir: str, step=None, samples_only: bool = False) -> dict:
   """Writes <workdir>/eval/<step>/{metrics.json, report.md, *.png}; returns the metrics."""
   model = api.load(workdir, config, step)
   spec = model.spec
-  out_dir = os.path.join(workdir, 'eval', str(model.step))
+  out_dir = workdir_lib.eval_dir(workdir, model.step)
   os.makedirs(out_dir, exist_ok=True)
   figures = save_figures(model, out_dir)
   if samples_only:
@@ -165,10 +162,7 @@ def run(config, workdir: str, step=None, samples_only: bool = False) -> dict:
   if config.dataset != 'mnist':
     raise EvaluationError('the full evaluation measures MNIST quantities; use '
                           '--samples_only for config.dataset=' + repr(config.dataset))
-  try:
-    clf_params, clf_meta = classifier.load(config)
-  except classifier.ClassifierMissingError as e:
-    raise EvaluationError(str(e)) from None
+  clf_params, clf_meta = classifier.load(config)
   act = config.model.output_activation
   metrics = {'step': model.step, 'classifier_test_accuracy': clf_meta['test_accuracy']}
   rng = jax.random.key(config.seed + 7)
@@ -221,8 +215,7 @@ def run(config, workdir: str, step=None, samples_only: bool = False) -> dict:
                                                  int(config.eval.num_sweep_noise))
 
   # Figures from the run's logs and D's view.
-  records_path = os.path.join(workdir, 'metrics.jsonl')
-  if os.path.exists(records_path):
+  if os.path.exists(workdir_lib.metrics_path(workdir)):
     figures['training_curves'] = training_curves(workdir, spec,
                                                  os.path.join(out_dir, 'training_curves.png'),
                                                  config.eval.baseline_workdir)
@@ -249,8 +242,8 @@ def continuous_sweep(model: api.InfoGAN, rng, num_noise: int) -> dict:
     cat = np.repeat(np.tile(np.arange(k), num_noise), len(SWEEP_VALUES))
     cont = np.zeros((len(noise), spec.continuous), np.float32)
     cont[:, j] = np.tile(SWEEP_VALUES, num_noise * k)
-    images = _unit(model.generate(noise=noise, cat=cat if spec.categorical else None,
-                                  cont=cont), config)
+    images = models.to_unit(model.generate(noise=noise, cat=cat if spec.categorical else None,
+                                           cont=cont), config.model.output_activation)
     shape = (num_noise * k, len(SWEEP_VALUES))
     out[f'cont{j}'] = {
         'slant_spearman': trajectory_spearman(SWEEP_VALUES, slant(images).reshape(shape)),

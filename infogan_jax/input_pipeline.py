@@ -6,15 +6,19 @@ off every accelerator, which belongs to JAX.
 """
 from __future__ import annotations
 
+import functools
 import itertools
 import os
 from typing import Iterator
 
 import numpy as np
 
-DATASETS = ('mnist', 'ring8')
+from infogan_jax import models
+from infogan_jax.errors import DatasetUnavailableError
+
+# Each dataset and the shape of one example.
 _IMAGE_SHAPES = {'mnist': (28, 28, 1), 'ring8': (2,)}
-_OUTPUT_RANGES = {'tanh': (-1.0, 1.0), 'sigmoid': (0.0, 1.0), 'none': (-1.0, 1.0)}
+DATASETS = tuple(_IMAGE_SHAPES)
 
 
 def image_shape(dataset: str):
@@ -23,8 +27,8 @@ def image_shape(dataset: str):
   return _IMAGE_SHAPES[dataset]
 
 
-def _tf():
-  """Imports TensorFlow with every GPU/TPU hidden from it."""
+def tensorflow():
+  """Imports TensorFlow with every GPU/TPU hidden from it (they belong to JAX)."""
   os.environ.setdefault('TF_CPP_MIN_LOG_LEVEL', '2')
   import tensorflow as tf
   tf.config.set_visible_devices([], 'GPU')
@@ -33,22 +37,6 @@ def _tf():
   except (ValueError, RuntimeError):
     pass
   return tf
-
-
-def _tfds_kwargs(config):
-  import tensorflow_datasets as tfds
-  kwargs = {}
-  if config.data_dir:
-    kwargs['data_dir'] = os.path.expanduser(config.data_dir)
-  if config.manual_dir:
-    kwargs['download_and_prepare_kwargs'] = {
-        'download_config': tfds.download.DownloadConfig(
-            manual_dir=os.path.expanduser(config.manual_dir))}
-  return kwargs
-
-
-class DatasetUnavailableError(RuntimeError):
-  pass
 
 
 _OFFLINE_HELP = (
@@ -68,58 +56,55 @@ def _can_reach(host: str, port: int = 443, timeout: float = 3.0) -> bool:
     return False
 
 
-def check_available(config) -> None:
-  """Fails at once, before any work, if MNIST is neither prepared in config.data_dir, nor
-  given as archives (config.manual_dir), nor downloadable. (Offline, TFDS itself would
-  retry the download for many minutes before giving up.)"""
-  if config.dataset != 'mnist':
-    return
+def _load_mnist(config, split: str, shuffle_files: bool = False, process_split: bool = False,
+                seed: int = 0):
+  """tfds.load of MNIST: the prepared copy in config.data_dir if there is one, else
+  prepared now from the archives in config.manual_dir or from the network. Fails at once
+  when none of these can work (offline, TFDS itself would retry the download for many
+  minutes before giving up)."""
+  import tensorflow_datasets as tfds
+  tensorflow()
+  kwargs = {'data_dir': os.path.expanduser(config.data_dir)} if config.data_dir else {}
   if config.manual_dir:
-    if not os.path.isdir(os.path.expanduser(config.manual_dir)):
+    manual_dir = os.path.expanduser(config.manual_dir)
+    if not os.path.isdir(manual_dir):
       raise DatasetUnavailableError(
           f'config.manual_dir={config.manual_dir!r} is not a folder. Point it at the folder '
           'holding the four MNIST archives (train-images-idx3-ubyte.gz, ...).')
-    return
-  import tensorflow_datasets as tfds
-  download = tfds.core.DatasetBuilder.download_and_prepare
-  if not getattr(download, '__module__', '').startswith('tensorflow_datasets.core'):
-    return  # replaced, e.g. by tfds.testing.mock_data: nothing will be downloaded
-  builder = tfds.builder('mnist', **({'data_dir': os.path.expanduser(config.data_dir)}
-                                     if config.data_dir else {}))
-  if builder.is_prepared() or _can_reach(MNIST_HOST):
-    return
-  where = config.data_dir or 'the TFDS default folder (~/tensorflow_datasets)'
-  raise DatasetUnavailableError(
-      f'MNIST is not prepared in {where} (config.data_dir) and cannot be downloaded: '
-      f'{MNIST_HOST} is unreachable. ' + _OFFLINE_HELP)
-
-
-def _load_mnist(config, split: str, shuffle_files: bool, process_split: bool, seed: int = 0):
-  import tensorflow_datasets as tfds
-  _tf()
-  if config.manual_dir and not os.path.isdir(os.path.expanduser(config.manual_dir)):
-    raise DatasetUnavailableError(
-        f'config.manual_dir={config.manual_dir!r} is not a folder. Point it at the folder '
-        'holding the four MNIST archives (train-images-idx3-ubyte.gz, ...).')
+    kwargs['download_and_prepare_kwargs'] = {
+        'download_config': tfds.download.DownloadConfig(manual_dir=manual_dir)}
   if process_split:
     split = tfds.split_for_jax_process(split, drop_remainder=True)
+  load = functools.partial(tfds.load, 'mnist', split=split, shuffle_files=shuffle_files,
+                           read_config=tfds.ReadConfig(shuffle_seed=seed), **kwargs)
   try:
-    return tfds.load('mnist', split=split, shuffle_files=shuffle_files,
-                     read_config=tfds.ReadConfig(shuffle_seed=seed), **_tfds_kwargs(config))
+    return load(download=False)
+  except AssertionError:  # TFDS's "could not find data": not prepared yet
+    pass
+  if not config.manual_dir and not _can_reach(MNIST_HOST):
+    where = config.data_dir or 'the TFDS default folder (~/tensorflow_datasets)'
+    raise DatasetUnavailableError(
+        f'MNIST is not prepared in {where} (config.data_dir) and cannot be downloaded: '
+        f'{MNIST_HOST} is unreachable. ' + _OFFLINE_HELP)
+  try:
+    return load(download=True)
   except Exception as e:  # tfds raises several types for "cannot download"
     raise DatasetUnavailableError(
         f'Could not load MNIST through tensorflow-datasets ({type(e).__name__}: {e}).\n'
         + _OFFLINE_HELP) from e
 
 
-def output_range(output_activation: str):
-  """(low, high) of images for a generator output activation (config.model)."""
-  return _OUTPUT_RANGES[output_activation]
+def check_available(config) -> None:
+  """Makes sure the data can be read, preparing it if needed, before any other work;
+  raises DatasetUnavailableError naming the way to provide it."""
+  if config.dataset == 'mnist':
+    _load_mnist(config, 'test')
 
 
-def to_output_range(images_uint8, output_activation: str):
-  lo, hi = output_range(output_activation)
-  return images_uint8 * ((hi - lo) / 255.0) + lo
+def _scale_uint8(images, output_activation: str):
+  """Pixel values 0..255 -> the generator's output range."""
+  lo, hi = models.output_range(output_activation)
+  return images * ((hi - lo) / 255.0) + lo
 
 
 def create_dataset(config, batch_size: int, split: str = 'train', seed: int = 0,
@@ -133,19 +118,17 @@ def create_dataset(config, batch_size: int, split: str = 'train', seed: int = 0,
   that reached `step` left it.
   """
   image_shape(config.dataset)
-  if batch_size <= 0:
-    raise ValueError(f'config.batch_size must be positive, got {batch_size}')
   if config.dataset == 'ring8':
     import jax
     return ring8_batches(batch_size, seed=seed, start=skip_batches,
                          process_index=jax.process_index(),
                          process_count=jax.process_count())
-  tf = _tf()
+  tf = tensorflow()
   ds = _load_mnist(config, split, shuffle_files=shuffle, process_split=True, seed=seed)
   activation = config.model.output_activation
 
   def prepare(example):
-    image = to_output_range(tf.cast(example['image'], tf.float32), activation)
+    image = _scale_uint8(tf.cast(example['image'], tf.float32), activation)
     return {'image': image, 'label': tf.cast(example['label'], tf.int32)}
 
   if repeat:
@@ -165,9 +148,9 @@ def load_split_arrays(config, split: str = 'test'):
   if config.dataset != 'mnist':
     raise ValueError(f'load_split_arrays needs config.dataset=mnist, got {config.dataset!r}')
   import tensorflow_datasets as tfds
-  ds = _load_mnist(config, split, shuffle_files=False, process_split=False)
+  ds = _load_mnist(config, split)
   data = tfds.as_numpy(ds.batch(100_000)).__iter__().__next__()
-  images = to_output_range(data['image'].astype(np.float32), config.model.output_activation)
+  images = _scale_uint8(data['image'].astype(np.float32), config.model.output_activation)
   return images, data['label'].astype(np.int32)
 
 

@@ -13,7 +13,8 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
-NOISE_PRIORS = ('uniform', 'normal')
+NOISE_PRIORS = ('uniform', 'normal')   # U(-1, 1) | N(0, 1)
+MIN_CATEGORIES = 2                       # a categorical code of one value carries nothing
 
 
 class Latents(NamedTuple):
@@ -44,12 +45,12 @@ class LatentSpec:
                        f'got {self.noise_prior!r}')
     if self.noise_dim < 0 or self.continuous < 0:
       raise ValueError('config.latent.noise_dim and config.latent.continuous must be >= 0')
-    if any(int(k) < 2 for k in self.categorical):
-      raise ValueError('every entry of config.latent.categorical must be >= 2 categories, '
-                       f'got {self.categorical}')
+    if any(int(k) < MIN_CATEGORIES for k in self.categorical):
+      raise ValueError('every entry of config.latent.categorical must be >= '
+                       f'{MIN_CATEGORIES} categories, got {self.categorical}')
     if not self.categorical and not self.continuous:
-      raise ValueError('InfoGAN needs at least one code: set config.latent.categorical '
-                       'and/or config.latent.continuous')
+      raise ValueError('InfoGAN needs a code, at least one code: set '
+                       'config.latent.categorical and/or config.latent.continuous')
     object.__setattr__(self, 'categorical', tuple(int(k) for k in self.categorical))
 
   @classmethod

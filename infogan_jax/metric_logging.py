@@ -10,6 +10,8 @@ import os
 import sys
 from typing import Dict
 
+from infogan_jax import input_pipeline, workdir as workdir_lib
+
 
 class MetricLogger:
 
@@ -20,12 +22,10 @@ class MetricLogger:
     if not enabled:
       return
     os.makedirs(workdir, exist_ok=True)
-    self._jsonl = open(os.path.join(workdir, 'metrics.jsonl'), 'a')
+    self._jsonl = open(workdir_lib.metrics_path(workdir), 'a')
     if tensorboard:
-      from infogan_jax.input_pipeline import _tf
-      tf = _tf()
-      self._tf = tf
-      self._writer = tf.summary.create_file_writer(os.path.join(workdir, 'tensorboard'))
+      self._tf = input_pipeline.tensorflow()
+      self._writer = self._tf.summary.create_file_writer(workdir_lib.tensorboard_dir(workdir))
 
   def write(self, step: int, scalars: Dict[str, float], steps_per_sec: float = None) -> None:
     if not self.enabled:
@@ -57,9 +57,8 @@ class MetricLogger:
 
 def read_metrics(workdir: str):
   """The records of <workdir>/metrics.jsonl; a resumed run's repeated steps keep the last."""
-  path = os.path.join(workdir, 'metrics.jsonl')
   by_step = {}
-  with open(path) as f:
+  with open(workdir_lib.metrics_path(workdir)) as f:
     for line in f:
       if line.strip():
         record = json.loads(line)

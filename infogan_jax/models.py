@@ -11,6 +11,10 @@ The 'mlp' architecture keeps the same structure with dense layers for 2-D toy da
 Modules are used through their pure `apply`: params and batch_stats are explicit
 pytrees. BatchNorm takes an optional `axis_name` so that, under pmap/shard_map,
 batch statistics are computed over the global batch.
+
+This module owns the model's choices (config.model.*: architectures, output activations
+and the value range each implies for images, initialisations, compute dtypes);
+config_validation asks it for them.
 """
 from __future__ import annotations
 
@@ -25,10 +29,26 @@ import jax.numpy as jnp
 from infogan_jax.layers import ConvTranspose2x
 
 ARCHS = ('conv', 'mlp')
+CONV_WIDTHS = 3   # conv: (FC, 7x7 channels, up-conv) for G, (conv, conv, FC) for D
 # Flax's defaults (LeCun-normal kernels, BatchNorm scale 1) or the original code's
 # (openai/InfoGAN, custom_ops.py): kernels N(0, 0.02), BatchNorm scale N(1, 0.02).
 WEIGHT_INITS = ('lecun_normal', 'normal_0.02')
+COMPUTE_DTYPES = {'float32': jnp.float32, 'bfloat16': jnp.bfloat16}
 OUTPUT_ACTIVATIONS = {'tanh': jnp.tanh, 'sigmoid': jax.nn.sigmoid, 'none': lambda x: x}
+# The range of the generator's output, which real images are scaled to. 'none' is for
+# the 2-D toy data, whose points lie around the unit circle.
+_OUTPUT_RANGES = {'tanh': (-1.0, 1.0), 'sigmoid': (0.0, 1.0), 'none': (-1.0, 1.0)}
+
+
+def output_range(output_activation: str):
+  """(low, high) of generated images for config.model.output_activation."""
+  return _OUTPUT_RANGES[output_activation]
+
+
+def to_unit(images, output_activation: str):
+  """Images in the generator's output range -> [0, 1]."""
+  lo, hi = output_range(output_activation)
+  return (images - lo) / (hi - lo)
 
 
 def _initializers(weight_init: str):
@@ -122,40 +142,17 @@ class Discriminator(nn.Module):
     return jax.lax.stop_gradient(h) if self.detach_q else h
 
 
-def build_models(config, spec, axis_name: Optional[str] = None):
-  """(Generator, Discriminator) for a config; image_shape comes from the dataset."""
-  from infogan_jax import input_pipeline  # avoid a cycle at import time
+def build_models(config, spec, image_shape):
+  """(Generator, Discriminator) for a validated config (config_validation.validate),
+  the latent layout and the dataset's image shape."""
   m = config.model
-  if m.arch not in ARCHS:
-    raise ValueError(f'config.model.arch must be one of {ARCHS}, got {m.arch!r}')
-  if m.output_activation not in OUTPUT_ACTIVATIONS:
-    raise ValueError(f'config.model.output_activation must be one of '
-                     f'{tuple(OUTPUT_ACTIVATIONS)}, got {m.output_activation!r}')
-  # .get: a config.json written before the field existed (infogan_jax.load) means Flax's.
-  weight_init = m.get('weight_init', 'lecun_normal')
-  if weight_init not in WEIGHT_INITS:
-    raise ValueError(f'config.model.weight_init must be one of {WEIGHT_INITS}, '
-                     f'got {weight_init!r}')
-  dtype = {'float32': jnp.float32, 'bfloat16': jnp.bfloat16}.get(m.compute_dtype)
-  if dtype is None:
-    raise ValueError(f"config.model.compute_dtype must be 'float32' or 'bfloat16', "
-                     f'got {m.compute_dtype!r}')
-  expected = 3 if m.arch == 'conv' else None
-  for field in ('g_widths', 'd_widths'):
-    widths = tuple(getattr(m, field))
-    if expected and len(widths) != expected:
-      raise ValueError(f'config.model.{field} needs {expected} entries for the conv '
-                       f'architecture, got {widths}')
-    if any(int(w) <= 0 for w in widths):
-      raise ValueError(f'config.model.{field} must be positive, got {widths}')
-  generator = Generator(arch=m.arch, widths=tuple(m.g_widths),
-                        image_shape=input_pipeline.image_shape(config.dataset),
-                        output_activation=m.output_activation,
-                        weight_init=weight_init, dtype=dtype,
-                        axis_name=axis_name)
+  generator = Generator(arch=m.arch, widths=tuple(m.g_widths), image_shape=tuple(image_shape),
+                        output_activation=m.output_activation, weight_init=m.weight_init,
+                        dtype=COMPUTE_DTYPES[m.compute_dtype])
   discriminator = Discriminator(q_output_dim=spec.q_output_dim, arch=m.arch,
                                 widths=tuple(m.d_widths), q_width=int(m.q_width),
                                 leaky_slope=float(m.leaky_slope),
-                                weight_init=weight_init, dtype=dtype,
-                                axis_name=axis_name, detach_q=bool(config.gan_baseline))
+                                weight_init=m.weight_init,
+                                dtype=COMPUTE_DTYPES[m.compute_dtype],
+                                detach_q=bool(config.gan_baseline))
   return generator, discriminator

@@ -12,7 +12,7 @@ with `lax.pmean`, and BatchNorm normalises with the statistics of the global bat
 check_vma stays on (the default): JAX then proves that every output declared
 replicated (`out_specs=P()`: the whole new state and the metrics) really is
 device-invariant, i.e. was all-reduced. It also changes what a gradient of a replicated
-input means (summed over devices): `training._per_device` accounts for that, and
+input means (summed over devices): `step._per_device` accounts for that, and
 tests/test_parallel.py checks that 4 devices give the parameters of 1 device.
 
 One device is a mesh of size 1: the same code. Several hosts: call
@@ -29,7 +29,7 @@ import jax
 import numpy as np
 from jax.sharding import NamedSharding, PartitionSpec as P
 
-from infogan_jax import training
+from infogan_jax import step as step_lib
 
 AXIS = 'batch'
 
@@ -50,7 +50,7 @@ def _per_device_step(state, batch, rng, latents):
   # with the device's position on the global mesh folded in.
   if latents is None:
     rng = jax.random.fold_in(rng, jax.lax.axis_index(AXIS))
-  return training.train_step(state, batch, rng, latents=latents, axis_name=AXIS)
+  return step_lib.train_step(state, batch, rng, latents=latents, axis_name=AXIS)
 
 
 def make_train_step(mesh, with_latents: bool = False):

@@ -1,4 +1,9 @@
-"""Figures with matplotlib (Agg backend, no screen needed)."""
+"""Every figure the project draws, with matplotlib (Agg backend, no screen needed).
+
+The model's figures (sample grids, code traversals, noise interpolations) take a
+`generate(latents) -> images` function, so training (samples/) and evaluation (eval/)
+draw them the same way.
+"""
 from __future__ import annotations
 
 import os
@@ -45,6 +50,56 @@ def scatter_by_category(points: np.ndarray, categories: np.ndarray, path: str,
   ax.set_aspect('equal')
   ax.set_title(title, fontsize=8)
   return _save(fig, path)
+
+
+# --- the model's figures ---------------------------------------------------------------
+def category_samples(generate, spec, rng, path: str, value_range, code: int = 0,
+                     num_noise: int = 10, title: str = '') -> str:
+  """Rows = the values of categorical code `code`, columns = `num_noise` noise draws (the
+  same in every row); without categorical codes, a 10 x 10 grid of samples."""
+  if not spec.categorical:
+    return image_grid(np.asarray(generate(spec.sample(rng, 100))), 10, 10, path, title=title,
+                      value_range=value_range)
+  k = spec.categorical[code]
+  images = np.asarray(generate(spec.category_grid(rng, num_noise, code=code)))
+  return image_grid(images, k, num_noise, path, title=title, value_range=value_range,
+                    row_labels=[str(i) for i in range(k)])
+
+
+def code_traversal(generate, spec, rng, cont_index: int, values, path: str, value_range,
+                   title: str = '') -> str:
+  """Rows = the values of the first categorical code, columns = `values` of continuous
+  code `cont_index`; one noise vector for the whole grid."""
+  rows = spec.categorical[0] if spec.categorical else 1
+  images = np.asarray(generate(spec.traversal_grid(rng, cont_index, values)))
+  return image_grid(images, rows, len(values), path, title=title, value_range=value_range,
+                    col_labels=[f'{v:g}' for v in values])
+
+
+def noise_interpolation(generate, spec, rng, path: str, value_range, steps: int = 10,
+                        title: str = '') -> str:
+  """Noise interpolated linearly between two draws, left to right; rows = the values of
+  the first categorical code, continuous codes at 0."""
+  import jax.numpy as jnp
+  from infogan_jax.latents import Latents
+  rows = spec.categorical[0] if spec.categorical else 1
+  a, b = np.asarray(spec.sample_noise(rng, 2))
+  t = np.linspace(0, 1, steps)[:, None]
+  noise = np.tile((1 - t) * a + t * b, (rows, 1)).astype(np.float32)
+  cat = np.zeros((rows * steps, len(spec.categorical)), np.int32)
+  if spec.categorical:
+    cat[:, 0] = np.repeat(np.arange(rows), steps)
+  cont = np.zeros((rows * steps, spec.continuous), np.float32)
+  images = np.asarray(generate(Latents(jnp.asarray(noise), jnp.asarray(cat), jnp.asarray(cont))))
+  return image_grid(images, rows, steps, path, title=title, value_range=value_range)
+
+
+def scatter_samples(generate, spec, rng, path: str, real: np.ndarray = None, num: int = 2000,
+                    title: str = '') -> str:
+  """2-D data: `num` generated points coloured by their first categorical code."""
+  latents = spec.sample(rng, num)
+  return scatter_by_category(np.asarray(generate(latents)), np.asarray(latents.cat[:, 0]),
+                             path, real=real, title=title)
 
 
 def _save(fig, path: str) -> str:

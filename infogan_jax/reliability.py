@@ -1,5 +1,4 @@
-"""What keeps a long run from losing work: preemption signals, non-finite steps, and the
-workdir's record of its config.
+"""What keeps a long run from losing work: preemption signals and non-finite steps.
 
 - `StopSignals`: SIGTERM / SIGINT only set a flag; the training loop reads it between
   steps, saves a checkpoint at the current step, flushes its logs and returns normally
@@ -10,34 +9,18 @@ workdir's record of its config.
   every checkpoint save, at the end, and at least every `MAX_UNCHECKED_STEPS` steps):
   checking every step would force a device sync per step. A fault therefore surfaces up
   to one interval late, but never after a checkpoint that contains it has been written.
-- `prepare_workdir`: compares this run's config with `<workdir>/config.json`; a
-  different config is refused unless `restart=True`, which moves the old run aside.
 
-Errors that the user can fix derive from `TrainingError`; train.py prints their message
-on one line and exits with status 1.
+The workdir's record of its config, and --restart, are in workdir.py.
 """
 from __future__ import annotations
 
-import json
-import os
 import signal
 import threading
-import time
 from typing import Dict, List, Optional, Tuple
 
 import numpy as np
 
-
-class TrainingError(RuntimeError):
-  """A problem with the run's inputs or environment that the user can fix."""
-
-
-class WorkdirError(TrainingError):
-  pass
-
-
-class NonFiniteError(TrainingError):
-  pass
+from infogan_jax.errors import NonFiniteError
 
 
 # --- preemption -------------------------------------------------------------------------
@@ -100,6 +83,8 @@ def agree_on_stop(requested: bool) -> bool:
 
 
 # --- non-finite losses and gradients ----------------------------------------------------
+# config.on_nonfinite: 'stop' ends the run at a NaN/Inf step, 'skip' drops its update.
+NONFINITE_POLICIES = ('stop', 'skip')
 NONFINITE_BITS = ('losses or metrics', 'D/Q gradients', 'G gradients')
 MAX_UNCHECKED_STEPS = 100     # flags fetched at least this often, whatever the log interval
 MAX_CONSECUTIVE_SKIPS = 100   # 'skip' gives up when this many updates in a row fail
@@ -122,13 +107,10 @@ class NonFiniteGuard:
   'skip' counts the steps whose update train_step dropped.
   """
 
-  def __init__(self, policy: str = 'stop'):
-    if policy not in ('stop', 'skip'):
-      raise ValueError(f"on_nonfinite must be 'stop' or 'skip', got {policy!r}")
+  def __init__(self, policy: str):
     self.policy = policy
     self._pending: List[Tuple[int, dict]] = []
     self.skipped_steps: List[int] = []   # since the last `take_skipped`
-    self.total_skipped = 0
     self._consecutive = 0
 
   def add(self, step: int, metrics: dict) -> None:
@@ -160,7 +142,6 @@ class NonFiniteGuard:
             'the learning rates (in a new workdir or with --restart), or re-run with '
             '--config.on_nonfinite=skip to drop such updates.')
       self.skipped_steps.append(step)
-      self.total_skipped += 1
       self._consecutive += 1
       if self._consecutive >= MAX_CONSECUTIVE_SKIPS:
         raise NonFiniteError(
@@ -174,130 +155,3 @@ class NonFiniteGuard:
   def take_skipped(self) -> List[int]:
     steps, self.skipped_steps = self.skipped_steps, []
     return steps
-
-
-# --- the workdir and its config.json ----------------------------------------------------
-# Fields that may change when a run is resumed: how long it runs, what it logs and keeps,
-# where the data is read from, how faults are handled, and evaluation settings. Any other
-# difference would continue the checkpoint under a config that did not produce it.
-RESUMABLE_CHANGES = ('num_train_steps', 'log_every_steps', 'sample_every_steps',
-                     'checkpoint_every_steps', 'keep_checkpoints', 'data_dir', 'manual_dir',
-                     'prefetch', 'on_nonfinite', 'eval')
-CONFIG_FILE = 'config.json'
-
-
-def _flatten(tree, prefix=''):
-  out = {}
-  for key, value in tree.items():
-    if isinstance(value, dict):
-      out.update(_flatten(value, f'{prefix}{key}.'))
-    else:
-      out[f'{prefix}{key}'] = value
-  return out
-
-
-def config_differences(old: dict, new: dict) -> List[str]:
-  """'config.x: a in the workdir, b now' for every field that may not change on resume.
-
-  Fields present on one side only (added to the schema later) are not compared.
-  """
-  old, new = _flatten(old), _flatten(new)
-  diffs = []
-  for name in sorted(set(old) & set(new)):
-    if name.split('.')[0] in RESUMABLE_CHANGES or name in RESUMABLE_CHANGES:
-      continue
-    if old[name] != new[name]:
-      diffs.append(f'config.{name}: {old[name]!r} in the workdir, {new[name]!r} now')
-  return diffs
-
-
-def _config_dict(config) -> dict:
-  return json.loads(config.to_json_best_effort())
-
-
-def _has_run(workdir: str) -> bool:
-  checkpoints = os.path.join(workdir, 'checkpoints')
-  return os.path.isdir(checkpoints) and bool(os.listdir(checkpoints))
-
-
-def move_old_run(workdir: str) -> Optional[str]:
-  """Moves everything in `workdir` (except earlier moved runs) to workdir/replaced_<time>/."""
-  entries = [e for e in os.listdir(workdir) if not e.startswith('replaced_')]
-  if not entries:
-    return None
-  target = os.path.join(workdir, time.strftime('replaced_%Y%m%d-%H%M%S'))
-  suffix = 0
-  while os.path.exists(target + (f'_{suffix}' if suffix else '')):
-    suffix += 1
-  target += f'_{suffix}' if suffix else ''
-  os.makedirs(target)
-  for entry in entries:
-    os.replace(os.path.join(workdir, entry), os.path.join(target, entry))
-  return target
-
-
-def write_config(config, workdir: str) -> None:
-  """Writes <workdir>/config.json atomically (a killed run never leaves half a file)."""
-  path = os.path.join(workdir, CONFIG_FILE)
-  tmp = f'{path}.tmp-{os.getpid()}'
-  with open(tmp, 'w') as f:
-    f.write(config.to_json_best_effort(indent=2))
-    f.flush()
-    os.fsync(f.fileno())
-  os.replace(tmp, path)
-
-
-def prepare_workdir(config, workdir: str, restart: bool = False,
-                    is_lead: bool = True) -> None:
-  """Checks `workdir` before any work: writable, and holding no run of another config.
-
-  `restart=True` moves an existing run to workdir/replaced_<time>/ and starts afresh.
-  Only the lead process writes; every process runs the comparison (same files, same
-  answer). Raises WorkdirError.
-  """
-  path = os.path.join(workdir, CONFIG_FILE)
-  if restart:
-    if is_lead and os.path.isdir(workdir):
-      try:
-        moved = move_old_run(workdir)
-      except OSError as e:
-        raise WorkdirError(f'--restart: could not move the old run out of the way in '
-                           f'{workdir}: {e.strerror or e}') from None
-      if moved:
-        print(f'--restart: moved the previous run to {moved}', flush=True)
-    _barrier('infogan_restart')
-  elif os.path.exists(path):
-    try:
-      with open(path) as f:
-        old = json.load(f)
-    except (OSError, ValueError) as e:
-      raise WorkdirError(
-          f'{path} cannot be read ({e}). It records the config of the run in {workdir}; '
-          'restore it, or pass --restart to move the old run aside and start over.'
-      ) from None
-    diffs = config_differences(old, _config_dict(config))
-    if diffs:
-      shown = '; '.join(diffs[:6]) + ('; ...' if len(diffs) > 6 else '')
-      raise WorkdirError(
-          f'{workdir} holds a run with a different config ({shown}). Resuming would '
-          'continue it under settings that did not produce it. Use the settings of '
-          f'{path} to resume, pass --restart to move the old run aside and start over, '
-          'or choose another --workdir.')
-  elif _has_run(workdir):
-    print(f'Note: {workdir} has checkpoints but no {CONFIG_FILE}; resuming without '
-          'comparing configs (array shapes are still checked).', flush=True)
-  if is_lead:
-    try:
-      os.makedirs(workdir, exist_ok=True)
-      write_config(config, workdir)
-    except OSError as e:
-      where = f' ({e.filename})' if e.filename and e.filename != workdir else ''
-      raise WorkdirError(f'cannot write to the workdir {workdir}: {e.strerror or e}{where}'
-                         ) from None
-
-
-def _barrier(name: str) -> None:
-  import jax
-  if jax.process_count() > 1:
-    from jax.experimental import multihost_utils
-    multihost_utils.sync_global_devices(name)

@@ -35,7 +35,9 @@ import tempfile
 import time
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-TMP_SUFFIX = '.orbax-checkpoint-tmp'
+sys.path.insert(0, ROOT)   # this checkout's infogan_jax, also when run as a script
+from infogan_jax import workdir as workdir_lib  # noqa: E402
+from infogan_jax.checkpointing import UNFINISHED_SUFFIX  # noqa: E402
 STEPS, EVERY = 600, 25
 
 
@@ -62,10 +64,10 @@ def environment(cache_dir):
 
 def on_disk(workdir):
   """(complete steps, unfinished tmp folders) in workdir/checkpoints."""
-  directory = os.path.join(workdir, 'checkpoints')
+  directory = workdir_lib.checkpoint_dir(workdir)
   names = os.listdir(directory) if os.path.isdir(directory) else []
   complete = sorted(int(n) for n in names if n.isdigit())
-  unfinished = sorted(n for n in names if TMP_SUFFIX in n)
+  unfinished = sorted(n for n in names if UNFINISHED_SUFFIX in n)
   return complete, unfinished
 
 
@@ -152,7 +154,7 @@ def compare_final(workdir_a, workdir_b, step):
   trees = []
   for w in (workdir_a, workdir_b):
     with ocp.StandardCheckpointer() as ckptr:
-      trees.append(ckptr.restore(os.path.join(os.path.abspath(w), 'checkpoints', str(step),
+      trees.append(ckptr.restore(os.path.join(workdir_lib.checkpoint_dir(w), str(step),
                                               'default')))
   leaves_a = jax.tree_util.tree_leaves_with_path(trees[0])
   leaves_b = jax.tree_util.tree_leaves_with_path(trees[1])
@@ -224,7 +226,7 @@ def main(trials=10, seed=0, root=None, verbose=True, cache_dir=None):
   n = compare_final(ref, work, STEPS)
   say(f'final checkpoint (step {STEPS}): all {n} arrays bitwise equal to the '
       'uninterrupted run')
-  with open(os.path.join(work, 'metrics.jsonl')) as f:
+  with open(workdir_lib.metrics_path(work)) as f:
     records_logged = [json.loads(line) for line in f if line.strip()]
   assert records_logged and records_logged[-1]['step'] == STEPS
   mid_save_kills = sum(1 for r in records if r['unfinished_after'])

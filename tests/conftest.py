@@ -55,9 +55,9 @@ def pytest_collection_modifyitems(config, items):
 @pytest.fixture(scope='session')
 def trained_ring8(tmp_path_factory):
   """(workdir, final TrainState) of a full configs/ring8.py run, shared by tests."""
-  from infogan_jax import trainer
+  from infogan_jax import loop
   workdir = str(tmp_path_factory.mktemp('ring8'))
-  state = trainer.train_and_evaluate(ring8.get_config(), workdir)
+  state = loop.train(ring8.get_config(), workdir)
   return workdir, state
 
 
@@ -66,10 +66,10 @@ def _trained_tiny_once(tmp_path_factory):
   import tensorflow_datasets as tfds
 
   from configs import tiny
-  from infogan_jax import trainer
+  from infogan_jax import loop
   workdir = str(tmp_path_factory.mktemp('tiny') / 'run')
   with tfds.testing.mock_data(num_examples=64):
-    trainer.train_and_evaluate(tiny.get_config(), workdir)
+    loop.train(tiny.get_config(), workdir)
   return workdir
 
 

@@ -31,13 +31,13 @@ def equivalence(out_dir, steps=3):
   import numpy as np
   import optax
   from configs import tiny
-  from infogan_jax import parallel, training
+  from infogan_jax import parallel, step as step_lib
 
   cfg = tiny.get_config()
   cfg.batch_size = 8  # 2 rows per device on 4 devices; BatchNorm must see all 8
 
   def initial_state():  # built afresh for each use: the train step donates its input
-    return training.create_train_state(cfg, jax.random.key(0))
+    return step_lib.create_train_state(cfg, jax.random.key(0))
 
   def run(devices):
     state = initial_state()
@@ -56,7 +56,7 @@ def equivalence(out_dir, steps=3):
           -1, 1, (cfg.batch_size, 28, 28, 1)).astype(np.float32)
       latents = jax.device_get(state.spec.sample(jax.random.key(100 + step), cfg.batch_size))
       state, metrics = step_fn(state, parallel.global_batch({'image': images}, mesh),
-                               training.step_rng(0, step),
+                               step_lib.step_rng(0, step),
                                parallel.global_batch(latents, mesh))
     return {'state': state.variables(), 'metrics': metrics}
 
@@ -69,9 +69,9 @@ def equivalence(out_dir, steps=3):
 def train(out, argv):
   from absl import app
   import train as train_py
-  from infogan_jax import trainer
+  from infogan_jax import loop
 
-  run = trainer.train_and_evaluate
+  run = loop.train
 
   def run_and_save(*args, **kwargs):
     import jax
@@ -82,7 +82,7 @@ def train(out, argv):
           f'step {int(state.step)}', flush=True)
     return state
 
-  trainer.train_and_evaluate = run_and_save
+  loop.train = run_and_save
   os.chdir(ROOT)
   sys.argv = ['train.py', *argv]
   app.run(train_py.main)

@@ -11,7 +11,7 @@ from absl import flags
 
 import train
 from configs import tiny
-from infogan_jax import checkpointing, trainer, training
+from infogan_jax import checkpointing, loop, step as step_lib
 
 
 def _run_cli(workdir, **overrides):
@@ -25,7 +25,7 @@ def _run_cli(workdir, **overrides):
 
 
 def _restore(workdir, step=None):
-  state = training.create_train_state(tiny.get_config(), jax.random.key(0))
+  state = step_lib.create_train_state(tiny.get_config(), jax.random.key(0))
   mngr = checkpointing.manager(workdir, create=False)
   try:
     return checkpointing.restore(mngr, state, step), mngr.all_steps()
@@ -60,11 +60,11 @@ def test_resumed_run_equals_uninterrupted_run(tmp_path):
   cfg.num_train_steps = 6
   cfg.sample_every_steps = 0
   with tfds.testing.mock_data(num_examples=64):
-    straight = trainer.train_and_evaluate(cfg, str(tmp_path / 'straight'))
+    straight = loop.train(cfg, str(tmp_path / 'straight'))
     cfg.num_train_steps = 3
-    trainer.train_and_evaluate(cfg, str(tmp_path / 'resumed'))
+    loop.train(cfg, str(tmp_path / 'resumed'))
     cfg.num_train_steps = 6
-    resumed = trainer.train_and_evaluate(cfg, str(tmp_path / 'resumed'))
+    resumed = loop.train(cfg, str(tmp_path / 'resumed'))
   # CPU, fp32, same XLA program and inputs: bitwise equal.
   jax.tree.map(np.testing.assert_array_equal, straight.variables(), resumed.variables())
 

@@ -7,7 +7,7 @@ import pytest
 import tensorflow_datasets as tfds
 
 from configs import tiny
-from infogan_jax import api, evaluation
+from infogan_jax import api, errors, evaluation, workdir as workdir_lib
 
 
 def test_matched_accuracy_on_hand_made_confusions():
@@ -80,16 +80,16 @@ def test_eval_errors_are_actionable(tmp_path, trained_ring8, trained_tiny):
   os.makedirs(tmp_path / 'empty')
   with open(tmp_path / 'empty' / 'config.json', 'w') as f:
     f.write(tiny.get_config().to_json())
-  with pytest.raises(api.EvaluationError, match='No checkpoints'):
+  with pytest.raises(errors.EvaluationError, match='No checkpoints'):
     api.load(str(tmp_path / 'empty'))
   workdir, _ = trained_ring8
-  config = api.load_config(workdir)
+  config = workdir_lib.read_config(workdir)
   config.model.g_widths = (64, 64)
-  with pytest.raises(api.EvaluationError, match='g_widths'):
+  with pytest.raises(errors.EvaluationError, match='g_widths'):
     api.load(workdir, config)
   config = tiny.get_config()
   config.eval.classifier_dir = str(tmp_path / 'no_classifier')
-  with pytest.raises(api.EvaluationError, match='--train_classifier'):
+  with pytest.raises(errors.EvaluationError, match='--train_classifier'):
     with tfds.testing.mock_data(num_examples=64):
       evaluation.run(config, trained_tiny)
 

@@ -3,7 +3,7 @@ must end up with each category on its own mode (a short CPU run)."""
 import jax
 import numpy as np
 
-from infogan_jax import input_pipeline, training
+from infogan_jax import input_pipeline, step as step_lib
 
 
 def test_each_category_captures_its_own_mode(trained_ring8):
@@ -13,7 +13,7 @@ def test_each_category_captures_its_own_mode(trained_ring8):
   for category in range(8):
     lat = state.spec.sample(jax.random.key(100 + category), 500)
     lat = lat._replace(cat=np.full_like(lat.cat, category))
-    points = np.asarray(training.generate(state, lat))
+    points = np.asarray(step_lib.generate(state, lat))
     nearest = np.argmin(((points[:, None] - modes[None]) ** 2).sum(-1), axis=1)
     counts = np.bincount(nearest, minlength=8)
     majority.append(int(counts.argmax()))

@@ -16,7 +16,7 @@ import numpy as np
 import pytest
 
 from configs import ring8
-from infogan_jax import input_pipeline, parallel, training
+from infogan_jax import input_pipeline, parallel, step as step_lib
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 WORKER = os.path.join(ROOT, 'tests', 'parallel_worker.py')
@@ -115,7 +115,7 @@ def _reference(config, steps):
   """The same run on 1 device of this process: the global batch of ring8 and, as
   explicit latents, what each of the 4 devices draws from (seed, step, device index).
   Returns the variables after each step."""
-  state = training.create_train_state(config, jax.random.key(config.seed))
+  state = step_lib.create_train_state(config, jax.random.key(config.seed))
   mesh = parallel.make_mesh(jax.devices()[:1])
   step_fn = parallel.make_train_step(mesh, with_latents=True)
   state = parallel.replicate(state, mesh)
@@ -123,7 +123,7 @@ def _reference(config, steps):
   per_device = config.batch_size // 4
   after = {}
   for step in range(steps):
-    rng = training.step_rng(config.seed, step)
+    rng = step_lib.step_rng(config.seed, step)
     draws = [state.spec.sample(jax.random.fold_in(rng, d), per_device) for d in range(4)]
     latents = jax.tree.map(lambda *x: np.concatenate(x), *jax.device_get(draws))
     state, _ = step_fn(state, parallel.global_batch({'image': next(data)['image']}, mesh),

@@ -1,11 +1,11 @@
-"""Interruption, numerical faults and bad input: the trainer loses nothing it has written
-and explains every refusal (infogan_jax/reliability.py, checkpointing.py,
-config_validation.py, train.py).
+"""Interruption, numerical faults and bad input: training loses nothing it has written
+and explains every refusal (infogan_jax/reliability.py, workdir.py, checkpointing.py,
+config_validation.py, errors.py, train.py).
 
-Most tests run the trainer in-process on configs/ring8.py for a few steps. Three start
-train.py as a subprocess because they need a real process: SIGTERM, a file-size limit
-(a full disk at save time) and, marked slow, scripts/kill_test.py (SIGKILL at random
-moments, at least 10 times).
+Most tests run the training loop in-process on configs/ring8.py for a few steps. Four
+start train.py as a subprocess because they need a real process: SIGTERM, the one-line
+error train.py ends with, a file-size limit (a full disk at save time) and, marked slow,
+scripts/kill_test.py (SIGKILL at random moments, at least 10 times).
 """
 import gc
 import glob
@@ -20,12 +20,10 @@ import jax
 import ml_collections
 import numpy as np
 import pytest
-from absl import flags
 
-import train
 from configs import ring8, tiny
-from infogan_jax import (checkpointing, config_validation, input_pipeline, reliability,
-                         trainer, training)
+from infogan_jax import (checkpointing, config_validation, errors, input_pipeline, loop,
+                         reliability, step as step_lib, workdir as workdir_lib)
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
@@ -53,7 +51,7 @@ def _records(workdir):
 
 
 def _restore(workdir, cfg, step=None):
-  state = training.create_train_state(cfg, jax.random.key(0))
+  state = step_lib.create_train_state(cfg, jax.random.key(0))
   mngr = checkpointing.manager(workdir, create=False)
   try:
     return checkpointing.restore(mngr, state, step)
@@ -65,7 +63,7 @@ def _restore(workdir, cfg, step=None):
 def ring8_run(tmp_path_factory):
   """A finished 10-step ring8 run with checkpoints at 5 and 10 (copy it to modify it)."""
   workdir = str(tmp_path_factory.mktemp('reliability') / 'run')
-  trainer.train_and_evaluate(_ring8(), workdir)
+  loop.train(_ring8(), workdir)
   assert _steps(workdir) == [5, 10]
   return workdir
 
@@ -128,16 +126,16 @@ def test_sigterm_saves_a_checkpoint_flushes_logs_and_exits_zero(tmp_path):
 def test_sigint_stops_after_the_current_step_and_restores_handlers(tmp_path, monkeypatch):
   workdir = str(tmp_path / 'run')
   cfg = _ring8(num_train_steps=12, checkpoint_every_steps=0)
-  real_rng = training.step_rng
+  real_rng = step_lib.step_rng
 
   def step_rng(seed, step):  # Ctrl-C while step 7 (the 8th) is being dispatched
     if step == 7:
       signal.raise_signal(signal.SIGINT)
     return real_rng(seed, step)
 
-  monkeypatch.setattr(training, 'step_rng', step_rng)
+  monkeypatch.setattr(step_lib, 'step_rng', step_rng)
   before = signal.getsignal(signal.SIGINT), signal.getsignal(signal.SIGTERM)
-  state = trainer.train_and_evaluate(cfg, workdir)
+  state = loop.train(cfg, workdir)
   assert (signal.getsignal(signal.SIGINT), signal.getsignal(signal.SIGTERM)) == before
   assert int(state.step) == 8 and _steps(workdir) == [8]
   assert [r['step'] for r in _records(workdir)] == [5, 8]   # the partial interval too
@@ -181,16 +179,16 @@ def test_train_step_flags_nonfinite_values_and_skip_keeps_the_state():
   """(Without 'skip' the NaN reaches the parameters: see the trainer tests below.)"""
   cfg = _ring8(on_nonfinite='skip')
   nan_batch = {'image': np.full((cfg.batch_size, 2), np.nan, np.float32)}
-  state = training.create_train_state(cfg, jax.random.key(0))
-  step = jax.jit(training.train_step)
-  new, metrics = step(state, nan_batch, training.step_rng(0, 0))
+  state = step_lib.create_train_state(cfg, jax.random.key(0))
+  step = jax.jit(step_lib.train_step)
+  new, metrics = step(state, nan_batch, step_lib.step_rng(0, 0))
   assert int(metrics['nonfinite']) == 1 | 2 | 4   # losses, D/Q and G gradients
   assert int(new.step) == 1
   jax.tree.map(np.testing.assert_array_equal,
                {k: v for k, v in state.variables().items() if k != 'step'},
                {k: v for k, v in new.variables().items() if k != 'step'})
   ok = {'image': np.zeros((cfg.batch_size, 2), np.float32)}
-  new, metrics = step(state, ok, training.step_rng(0, 0))
+  new, metrics = step(state, ok, step_lib.step_rng(0, 0))
   assert int(metrics['nonfinite']) == 0
   assert not np.array_equal(new.d_params['Dense_0']['kernel'], state.d_params['Dense_0']['kernel'])
 
@@ -199,8 +197,8 @@ def test_nan_stops_training_before_the_next_checkpoint(tmp_path, monkeypatch):
   workdir = str(tmp_path / 'run')
   _poison(monkeypatch, {12})   # step 13
   cfg = _ring8(num_train_steps=20)
-  with pytest.raises(reliability.NonFiniteError) as e:
-    trainer.train_and_evaluate(cfg, workdir)
+  with pytest.raises(errors.NonFiniteError) as e:
+    loop.train(cfg, workdir)
   message = str(e.value)
   print(message)
   assert 'at step 13' in message and 'd_loss' in message and 'D/Q gradients' in message
@@ -215,7 +213,7 @@ def test_skip_policy_drops_the_bad_update_and_logs_it(tmp_path, monkeypatch):
   workdir = str(tmp_path / 'run')
   _poison(monkeypatch, {12})
   cfg = _ring8(num_train_steps=15, on_nonfinite='skip')
-  state = trainer.train_and_evaluate(cfg, workdir)
+  state = loop.train(cfg, workdir)
   assert int(state.step) == 15
   assert all(np.isfinite(x).all() for x in jax.tree.leaves(state.variables()))
   records = {r['step']: r for r in _records(workdir)}
@@ -223,17 +221,15 @@ def test_skip_policy_drops_the_bad_update_and_logs_it(tmp_path, monkeypatch):
   assert np.isfinite(records[15]['d_loss'])       # the skipped step is not averaged in
 
 
-def test_huge_learning_rate_ends_with_a_one_line_error(tmp_path, capsys):
-  flags.FLAGS.unparse_flags()
-  flags.FLAGS(['train.py', '--config=configs/ring8.py', f'--workdir={tmp_path / "run"}'])
-  cfg = flags.FLAGS.config
-  cfg.d_learning_rate = cfg.g_learning_rate = 1e30
-  cfg.num_train_steps, cfg.checkpoint_every_steps, cfg.log_every_steps = 40, 10, 10
-  cfg.batch_size = 64
-  with pytest.raises(SystemExit) as e:
-    train.main(['train.py'])
-  assert e.value.code == 1
-  err = capsys.readouterr().err.strip().splitlines()
+def test_huge_learning_rate_ends_with_a_one_line_error(tmp_path):
+  proc = subprocess.run(
+      [sys.executable, 'train.py', '--config=configs/ring8.py', f'--workdir={tmp_path / "run"}',
+       '--config.d_learning_rate=1e30', '--config.g_learning_rate=1e30',
+       '--config.num_train_steps=40', '--config.checkpoint_every_steps=10',
+       '--config.log_every_steps=10', '--config.batch_size=64'],
+      cwd=ROOT, env=_env(), capture_output=True, text=True, timeout=300)
+  assert proc.returncode == 1
+  err = proc.stderr.strip().splitlines()
   print(err[-1])
   assert err[-1].startswith('train.py: error: non-finite values (NaN/Inf) at step ')
 
@@ -278,8 +274,8 @@ def test_damaged_checkpoint_is_named_with_the_way_out(ring8_run, tmp_path, damag
   else:
     shutil.rmtree(where)
     os.makedirs(where)
-  with pytest.raises(checkpointing.CheckpointError) as e:
-    trainer.train_and_evaluate(_ring8(num_train_steps=12), workdir)
+  with pytest.raises(errors.CheckpointError) as e:
+    loop.train(_ring8(num_train_steps=12), workdir)
   message = str(e.value)
   print(f'{damage}: {message}')
   assert where in message and expected in message
@@ -294,8 +290,8 @@ def test_damaged_checkpoint_is_named_with_the_way_out(ring8_run, tmp_path, damag
 def test_workdir_with_another_config_is_refused_until_restart(ring8_run, tmp_path, capsys):
   workdir = _copy(ring8_run, tmp_path)
   other = _ring8(**{'model.g_widths': (64, 64), 'd_learning_rate': 3e-3})
-  with pytest.raises(reliability.WorkdirError) as e:
-    trainer.train_and_evaluate(other, workdir)
+  with pytest.raises(errors.WorkdirError) as e:
+    loop.train(other, workdir)
   message = str(e.value)
   print(message)
   assert 'config.model.g_widths: [128, 128] in the workdir, [64, 64] now' in message
@@ -304,7 +300,7 @@ def test_workdir_with_another_config_is_refused_until_restart(ring8_run, tmp_pat
   assert _steps(workdir) == [5, 10]               # nothing touched
 
   other.num_train_steps = 2
-  trainer.train_and_evaluate(other, workdir, restart=True)
+  loop.train(other, workdir, restart=True)
   moved = glob.glob(os.path.join(workdir, 'replaced_*'))
   assert len(moved) == 1 and _steps(moved[0]) == [5, 10]
   assert _steps(workdir) == [2]
@@ -316,8 +312,8 @@ def test_workdir_with_another_config_is_refused_until_restart(ring8_run, tmp_pat
 def test_checkpoint_of_another_model_without_config_json(ring8_run, tmp_path):
   workdir = _copy(ring8_run, tmp_path)
   os.remove(os.path.join(workdir, 'config.json'))
-  with pytest.raises(checkpointing.CheckpointMismatchError) as e:
-    trainer.train_and_evaluate(_ring8(**{'model.d_widths': (32, 32)}), workdir)
+  with pytest.raises(errors.CheckpointMismatchError) as e:
+    loop.train(_ring8(**{'model.d_widths': (32, 32)}), workdir)
   print(e.value)
   assert os.path.join(workdir, 'checkpoints', '10') in str(e.value)
   assert 'config.model.d_widths' in str(e.value)
@@ -326,17 +322,17 @@ def test_checkpoint_of_another_model_without_config_json(ring8_run, tmp_path):
 def test_unreadable_config_json_is_named(ring8_run, tmp_path):
   workdir = _copy(ring8_run, tmp_path)
   _truncate(os.path.join(workdir, 'config.json'), 30)
-  with pytest.raises(reliability.WorkdirError, match='config.json cannot be read'):
-    trainer.train_and_evaluate(_ring8(), workdir)
+  with pytest.raises(errors.WorkdirError, match='config.json cannot be read'):
+    loop.train(_ring8(), workdir)
 
 
 def test_resuming_may_change_run_length_and_bookkeeping_only():
   old = json.loads(_ring8().to_json_best_effort())
   new = _ring8(num_train_steps=99, log_every_steps=7, keep_checkpoints=9,
                on_nonfinite='skip', **{'eval.num_samples': 5})
-  assert reliability.config_differences(old, json.loads(new.to_json_best_effort())) == []
+  assert workdir_lib.config_differences(old, json.loads(new.to_json_best_effort())) == []
   new = _ring8(seed=1, **{'latent.noise_dim': 3})
-  diffs = reliability.config_differences(old, json.loads(new.to_json_best_effort()))
+  diffs = workdir_lib.config_differences(old, json.loads(new.to_json_best_effort()))
   assert [d.split(':')[0] for d in diffs] == ['config.latent.noise_dim', 'config.seed']
 
 
@@ -383,7 +379,7 @@ def test_bad_config_values_are_named(field, value, expected):
   for p in parents:
     target = target[p]
   target[leaf] = value
-  with pytest.raises(config_validation.ConfigError) as e:
+  with pytest.raises(errors.ConfigError) as e:
     config_validation.validate(cfg, num_devices=1)
   assert expected in str(e.value), str(e.value)
 
@@ -391,18 +387,18 @@ def test_bad_config_values_are_named(field, value, expected):
 def test_bad_combinations_are_named():
   cfg = ring8.get_config()
   cfg.model.arch = 'conv'
-  with pytest.raises(config_validation.ConfigError, match="model.arch='conv' needs image"):
+  with pytest.raises(errors.ConfigError, match="model.arch='conv' needs image"):
     config_validation.validate(cfg, num_devices=1)
   cfg = tiny.get_config()
   cfg.latent.categorical, cfg.latent.continuous = (), 0
-  with pytest.raises(config_validation.ConfigError, match='InfoGAN needs a code'):
+  with pytest.raises(errors.ConfigError, match='InfoGAN needs a code'):
     config_validation.validate(cfg, num_devices=1)
   cfg = tiny.get_config()
-  with pytest.raises(config_validation.ConfigError, match='not divisible by the 3 devices'):
+  with pytest.raises(errors.ConfigError, match='not divisible by the 3 devices'):
     config_validation.validate(cfg, num_devices=3)
   cfg = tiny.get_config()
   del cfg['model']['q_width']
-  with pytest.raises(config_validation.ConfigError, match='config.model.q_width is missing'):
+  with pytest.raises(errors.ConfigError, match='config.model.q_width is missing'):
     config_validation.validate(cfg, num_devices=1)
 
 
@@ -426,8 +422,8 @@ def test_unwritable_workdir_is_named(tmp_path):
   blocker = tmp_path / 'a_file'
   blocker.write_text('not a folder')
   workdir = str(blocker / 'run')
-  with pytest.raises(reliability.WorkdirError) as e:
-    trainer.train_and_evaluate(_ring8(), workdir)
+  with pytest.raises(errors.WorkdirError) as e:
+    loop.train(_ring8(), workdir)
   print(e.value)
   assert f'cannot write to the workdir {workdir}' in str(e.value)
 
@@ -436,14 +432,14 @@ def test_missing_dataset_fails_at_once_offline(tmp_path, monkeypatch):
   monkeypatch.setattr(input_pipeline, '_can_reach', lambda *a, **k: False)
   cfg = tiny.get_config()
   cfg.data_dir = str(tmp_path / 'empty_tfds')
-  with pytest.raises(input_pipeline.DatasetUnavailableError) as e:
-    trainer.train_and_evaluate(cfg, str(tmp_path / 'run'))
+  with pytest.raises(errors.DatasetUnavailableError) as e:
+    loop.train(cfg, str(tmp_path / 'run'))
   print(e.value)
   assert 'MNIST is not prepared in' in str(e.value) and '--config.manual_dir' in str(e.value)
   assert not os.path.exists(tmp_path / 'run')     # refused before touching the workdir
   cfg.manual_dir = str(tmp_path / 'no_such_folder')
-  with pytest.raises(input_pipeline.DatasetUnavailableError, match='is not a folder'):
-    trainer.train_and_evaluate(cfg, str(tmp_path / 'run'))
+  with pytest.raises(errors.DatasetUnavailableError, match='is not a folder'):
+    loop.train(cfg, str(tmp_path / 'run'))
 
 
 def test_full_disk_at_save_time_is_a_one_line_error(tmp_path):

@@ -1,12 +1,12 @@
 """The training loop: data, resume, steps, logging, samples, checkpoints.
 
-`train_and_evaluate(config, workdir)` is what train.py calls. Re-running it on the same
+`train(config, workdir)` is what train.py calls. Re-running it on the same
 workdir resumes from the last checkpoint; the step RNG is fold_in(key(seed), step) and
 the data order is a function of (seed, step), so a resumed run follows the same path
 (bitwise on CPU: a run killed and resumed any number of times ends with the parameters
 of an uninterrupted one; tests/test_reliability.py checks this with SIGKILL).
 
-Interruptions and faults (infogan_jax/reliability.py): SIGTERM/SIGINT save a checkpoint
+Interruptions and faults (reliability.py, workdir.py): SIGTERM/SIGINT save a checkpoint
 at the current step and return; NaN/Inf losses or gradients stop the run before the
 next save (or skip the update, config.on_nonfinite='skip'); a workdir holding a run of
 another config is refused unless restart=True.
@@ -14,14 +14,16 @@ another config is refused unless restart=True.
 from __future__ import annotations
 
 import contextlib
+import functools
 import os
 import time
 
 import jax
 import numpy as np
 
-from infogan_jax import checkpointing, config_validation, input_pipeline, parallel, plotting
-from infogan_jax import reliability, training
+from infogan_jax import checkpointing, config_validation, input_pipeline, models, parallel
+from infogan_jax import plotting, reliability, step as step_lib, workdir as workdir_lib
+from infogan_jax.errors import CheckpointError
 from infogan_jax.metric_logging import MetricLogger
 
 
@@ -30,43 +32,35 @@ def _mean_metrics(history):
   return {k: float(np.mean([m[k] for m in host])) for k in host[0] if k != 'nonfinite'}
 
 
-def save_samples(state, config, workdir: str, step: int, num_noise: int = 10) -> str:
-  """A PNG: rows = values of the first categorical code, columns = noise draws."""
+def save_samples(state, config, workdir: str, step: int) -> str:
+  """workdir/samples/step_<step>.png: rows = values of the first categorical code,
+  columns = noise draws (points coloured by category for 2-D data)."""
   # A host copy: only process 0 draws samples, so it must not run computations on the
   # state's arrays, which span the devices of every process.
   state = jax.device_get(state)
-  spec = state.spec
   rng = jax.random.key(config.seed + 1)  # the same noise columns at every step
+  path = workdir_lib.sample_path(workdir, step)
+  generate = functools.partial(step_lib.generate, state)
   if config.dataset == 'ring8':
-    latents = spec.sample(rng, 2000)
-    points = np.asarray(training.generate(state, latents))
     real = next(input_pipeline.ring8_batches(2000, seed=config.seed))['image']
-    return plotting.scatter_by_category(
-        points, np.asarray(latents.cat[:, 0]), os.path.join(workdir, 'samples',
-                                                            f'step_{step:07d}.png'),
-        real=real, title=f'step {step}: colour = categorical code')
-  latents = spec.category_grid(rng, num_noise) if spec.categorical else spec.sample(rng, 100)
-  images = np.asarray(training.generate(state, latents))
-  rows = spec.categorical[0] if spec.categorical else 10
-  lo = 0.0 if config.model.output_activation == 'sigmoid' else -1.0
-  return plotting.image_grid(images, rows, len(images) // rows,
-                             os.path.join(workdir, 'samples', f'step_{step:07d}.png'),
-                             title=f'step {step}: rows = categorical code 0',
-                             value_range=(lo, 1.0))
+    return plotting.scatter_samples(generate, state.spec, rng, path, real=real,
+                                    title=f'step {step}: colour = categorical code')
+  return plotting.category_samples(generate, state.spec, rng, path,
+                                   models.output_range(config.model.output_activation),
+                                   title=f'step {step}: rows = categorical code 0')
 
 
-def train_and_evaluate(config, workdir: str, restart: bool = False):
+def train(config, workdir: str, restart: bool = False):
   """Trains (or resumes) in `workdir`; returns the final TrainState.
 
-  A workdir holding a run of another config is refused (reliability.WorkdirError) unless
+  A workdir holding a run of another config is refused (errors.WorkdirError) unless
   `restart=True`, which moves that run to workdir/replaced_<time>/. SIGTERM or SIGINT
   ends the run after the current step with a checkpoint at that step, and this function
-  returns normally. Errors the user can fix (config_validation.ConfigError,
-  reliability.TrainingError, checkpointing.CheckpointError / CheckpointMismatchError,
-  input_pipeline.DatasetUnavailableError) carry a message naming the cause.
+  returns normally. Errors the user can fix are errors.UserError, with a message naming
+  the cause.
   """
   mesh = parallel.make_mesh()
-  config_validation.validate(config, num_devices=mesh.size)
+  config = config_validation.validate(config, num_devices=mesh.size)
   input_pipeline.check_available(config)  # fails fast when offline without the data
   is_lead = jax.process_index() == 0
   local_batch = config.batch_size // jax.process_count()
@@ -75,12 +69,12 @@ def train_and_evaluate(config, workdir: str, restart: bool = False):
     stop = cleanup.enter_context(reliability.StopSignals())
     # Compares with <workdir>/config.json (what infogan_jax.load() rebuilds from), then
     # writes it.
-    reliability.prepare_workdir(config, workdir, restart=restart, is_lead=is_lead)
+    workdir_lib.prepare(config, workdir, restart=restart, is_lead=is_lead)
     # Replicated over the global mesh *before* restoring: every process then restores its
     # own copy straight into that sharding (a restored array committed to one local
     # device could not be re-sharded across processes afterwards).
     state = parallel.replicate(
-        training.create_train_state(config, jax.random.key(config.seed)), mesh)
+        step_lib.create_train_state(config, jax.random.key(config.seed)), mesh)
     if is_lead:
       for path in checkpointing.remove_unfinished(workdir):
         print(f'Removed {path}: a save that an interrupted run did not finish', flush=True)
@@ -98,7 +92,7 @@ def train_and_evaluate(config, workdir: str, restart: bool = False):
     step_fn = parallel.make_train_step(mesh)
     logger = MetricLogger(workdir, enabled=is_lead)
     cleanup.callback(logger.close)
-    guard = reliability.NonFiniteGuard(config.get('on_nonfinite', 'stop'))
+    guard = reliability.NonFiniteGuard(config.on_nonfinite)
 
     def check_finite():  # before every save: a checkpoint never holds a fault
       guard.check(last_checkpoint=None if last_saved is None
@@ -124,7 +118,7 @@ def train_and_evaluate(config, workdir: str, restart: bool = False):
         stopped_by = stop.signal_name or 'a signal on another process'
         break
       batch = parallel.global_batch({'image': next(data)['image']}, mesh)
-      state, metrics = step_fn(state, batch, training.step_rng(config.seed, step))
+      state, metrics = step_fn(state, batch, step_lib.step_rng(config.seed, step))
       done = step + 1
       history.append((done, metrics))
       guard.add(done, metrics)
@@ -171,7 +165,7 @@ def _close_manager(mngr, failing: bool) -> None:
     mngr.close()
   except Exception as e:
     if not failing:
-      raise checkpointing.CheckpointError(
+      raise CheckpointError(
           f'could not finish writing checkpoints in {mngr.directory}: '
           f'{checkpointing.error_reason(e)}') from e
     print(f'(also: closing the checkpoint manager failed: {checkpointing.error_reason(e)})',

@@ -24,7 +24,7 @@ import jax.numpy as jnp
 import optax
 from jax import lax
 
-from infogan_jax import losses
+from infogan_jax import config_validation, input_pipeline, losses
 from infogan_jax.latents import Latents, LatentSpec
 from infogan_jax.models import Discriminator, Generator, build_models
 
@@ -66,9 +66,14 @@ def _split_variables(variables):
 
 
 def create_train_state(config, rng) -> TrainState:
-  """Initialises networks and optimizers from a config (see configs/default.py)."""
+  """Initialises networks and optimizers from a config (see configs/default.py).
+
+  Raises errors.ConfigError naming the first field that cannot work.
+  """
+  config = config_validation.validate(config, num_devices=1, num_processes=1)
   spec = LatentSpec.from_config(config.latent)
-  generator, discriminator = build_models(config, spec)
+  generator, discriminator = build_models(config, spec,
+                                          input_pipeline.image_shape(config.dataset))
   g_tx = optax.adam(config.g_learning_rate, b1=config.beta1, b2=config.beta2)
   d_tx = optax.adam(config.d_learning_rate, b1=config.beta1, b2=config.beta2)
 
@@ -80,12 +85,9 @@ def create_train_state(config, rng) -> TrainState:
     d_params, d_stats = _split_variables(discriminator.init(d_rng, image, train=False))
     return g_params, g_stats, d_params, d_stats, g_tx.init(g_params), d_tx.init(d_params)
 
-  # One compiled program: op by op this took ~13 s per process on CPU, compiled ~5 s,
-  # and ~2.5 s when the CPU backend skips LLVM's optimisations (the program runs once;
-  # values match the optimised build to float rounding, max difference 9e-8).
-  fast_compile = {'xla_backend_optimization_level': 0} if jax.default_backend() == 'cpu' else {}
-  init = jax.jit(init_arrays, compiler_options=fast_compile)
-  g_params, g_stats, d_params, d_stats, g_opt_state, d_opt_state = init(rng)
+  # One compiled program: op by op, initialisation dispatches and compiles every
+  # operation on its own, several times slower.
+  g_params, g_stats, d_params, d_stats, g_opt_state, d_opt_state = jax.jit(init_arrays)(rng)
   return TrainState(step=jnp.zeros((), jnp.int32), g_params=g_params, g_stats=g_stats,
                     d_params=d_params, d_stats=d_stats, g_opt_state=g_opt_state,
                     d_opt_state=d_opt_state, generator=generator,
@@ -93,7 +95,7 @@ def create_train_state(config, rng) -> TrainState:
                     # The baseline's G gets no information term at all.
                     lambda_cat=0.0 if config.gan_baseline else float(config.lambda_cat),
                     lambda_cont=0.0 if config.gan_baseline else float(config.lambda_cont),
-                    skip_nonfinite=config.get('on_nonfinite', 'stop') == 'skip')
+                    skip_nonfinite=config.on_nonfinite == 'skip')
 
 
 def _apply_train(module, params, stats, x):
@@ -145,11 +147,11 @@ def train_step(state: TrainState, batch: Dict[str, jax.Array], rng: jax.Array,
   z = spec.generator_input(latents)
 
   # One generator forward serves both updates: D sees it detached, G pulls back through it.
-  def generate(g_params):
+  def generator_forward(g_params):
     return _apply_train(generator, g_params, state.g_stats, z)
 
-  fake, g_pullback, g_stats = jax.vjp(generate, _per_device(state.g_params, axis_name),
-                                      has_aux=True)
+  fake, g_pullback, g_stats = jax.vjp(generator_forward,
+                                      _per_device(state.g_params, axis_name), has_aux=True)
 
   def info_terms(q_out, weights=(state.lambda_cat, state.lambda_cont)):
     mi = losses.mutual_information(spec, spec.split_q(q_out), latents)
@@ -218,7 +220,7 @@ def _any_nonfinite(tree) -> jax.Array:
   return jnp.logical_not(jnp.all(jnp.stack([jnp.all(jnp.isfinite(x)) for x in leaves])))
 
 
-@jax.jit  # op by op, one small grid took ~1.5 s on CPU (a dispatch and compile per op)
+@jax.jit  # op by op, every call would dispatch (and first compile) each operation alone
 def generate(state: TrainState, latents: Latents) -> jax.Array:
   """Images for given latents, with BatchNorm in inference mode (running averages)."""
   z = state.spec.generator_input(latents)

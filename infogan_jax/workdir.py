@@ -1,0 +1,191 @@
+"""A run's folder: where each of its files lives, and the config it records.
+
+    <workdir>/config.json          the run's config (what infogan_jax.load() rebuilds from)
+    <workdir>/checkpoints/<step>/  orbax checkpoints
+    <workdir>/metrics.jsonl        one JSON object per logged step
+    <workdir>/tensorboard/         the same scalars as TensorBoard events
+    <workdir>/samples/             sample grids written during training
+    <workdir>/eval/<step>/         eval.py's metrics.json, report.md and figures
+    <workdir>/replaced_<time>/     earlier runs moved aside by --restart
+
+Every module asks this one for these paths. `prepare` compares a new run's config with
+config.json before any work: resuming under another config would continue a checkpoint
+under settings that did not produce it.
+"""
+from __future__ import annotations
+
+import json
+import os
+import time
+from typing import List, Optional
+
+import ml_collections
+
+from infogan_jax import config_validation
+from infogan_jax.errors import WorkdirError
+
+CONFIG_FILE = 'config.json'
+CHECKPOINTS = 'checkpoints'
+METRICS_FILE = 'metrics.jsonl'
+TENSORBOARD = 'tensorboard'
+SAMPLES = 'samples'
+EVAL = 'eval'
+REPLACED_PREFIX = 'replaced_'
+
+# Fields that may change when a run is resumed: how long it runs, what it logs and keeps,
+# where the data is read from, how faults are handled, and evaluation settings. Any other
+# difference would continue the checkpoint under a config that did not produce it.
+RESUMABLE_CHANGES = ('num_train_steps', 'log_every_steps', 'sample_every_steps',
+                     'checkpoint_every_steps', 'keep_checkpoints', 'data_dir', 'manual_dir',
+                     'prefetch', 'on_nonfinite', 'eval')
+
+
+# --- paths ------------------------------------------------------------------------------
+def config_path(workdir: str) -> str:
+  return os.path.join(workdir, CONFIG_FILE)
+
+
+def checkpoint_dir(workdir: str) -> str:
+  """Absolute: orbax needs it so."""
+  return os.path.join(os.path.abspath(workdir), CHECKPOINTS)
+
+
+def metrics_path(workdir: str) -> str:
+  return os.path.join(workdir, METRICS_FILE)
+
+
+def tensorboard_dir(workdir: str) -> str:
+  return os.path.join(workdir, TENSORBOARD)
+
+
+def sample_path(workdir: str, step: int) -> str:
+  return os.path.join(workdir, SAMPLES, f'step_{step:07d}.png')
+
+
+def eval_dir(workdir: str, step: int) -> str:
+  return os.path.join(workdir, EVAL, str(step))
+
+
+def has_run(workdir: str) -> bool:
+  """True if `workdir` holds checkpoints."""
+  checkpoints = checkpoint_dir(workdir)
+  return os.path.isdir(checkpoints) and bool(os.listdir(checkpoints))
+
+
+# --- the recorded config ----------------------------------------------------------------
+def read_config(workdir: str) -> ml_collections.ConfigDict:
+  """The config a run recorded, with fields added to the schema since filled in with the
+  values such runs used (config_validation.OPTIONAL). Raises WorkdirError."""
+  path = config_path(workdir)
+  if not os.path.exists(path):
+    raise WorkdirError(f'{path} not found: is {workdir} a training workdir of train.py?')
+  try:
+    with open(path) as f:
+      recorded = json.load(f)
+  except (OSError, ValueError) as e:
+    raise WorkdirError(
+        f'{path} cannot be read ({e}). It records the config of the run in {workdir}; '
+        'restore it, or pass --restart to move the old run aside and start over.'
+    ) from None
+  return config_validation.with_defaults(ml_collections.ConfigDict(recorded))
+
+
+def write_config(config, workdir: str) -> None:
+  """Writes <workdir>/config.json atomically (a killed run never leaves half a file)."""
+  path = config_path(workdir)
+  tmp = f'{path}.tmp-{os.getpid()}'
+  with open(tmp, 'w') as f:
+    f.write(config.to_json_best_effort(indent=2))
+    f.flush()
+    os.fsync(f.fileno())
+  os.replace(tmp, path)
+
+
+def _flatten(tree, prefix=''):
+  out = {}
+  for key, value in tree.items():
+    if isinstance(value, dict):
+      out.update(_flatten(value, f'{prefix}{key}.'))
+    else:
+      out[f'{prefix}{key}'] = value
+  return out
+
+
+def config_differences(old: dict, new: dict) -> List[str]:
+  """'config.x: a in the workdir, b now' for every field that may not change on resume.
+
+  Fields present on one side only (added to the schema later) are not compared.
+  """
+  old, new = _flatten(old), _flatten(new)
+  diffs = []
+  for name in sorted(set(old) & set(new)):
+    if name.split('.')[0] in RESUMABLE_CHANGES or name in RESUMABLE_CHANGES:
+      continue
+    if old[name] != new[name]:
+      diffs.append(f'config.{name}: {old[name]!r} in the workdir, {new[name]!r} now')
+  return diffs
+
+
+def move_old_run(workdir: str) -> Optional[str]:
+  """Moves everything in `workdir` (except earlier moved runs) to workdir/replaced_<time>/."""
+  entries = [e for e in os.listdir(workdir) if not e.startswith(REPLACED_PREFIX)]
+  if not entries:
+    return None
+  target = os.path.join(workdir, time.strftime(f'{REPLACED_PREFIX}%Y%m%d-%H%M%S'))
+  suffix = 0
+  while os.path.exists(target + (f'_{suffix}' if suffix else '')):
+    suffix += 1
+  target += f'_{suffix}' if suffix else ''
+  os.makedirs(target)
+  for entry in entries:
+    os.replace(os.path.join(workdir, entry), os.path.join(target, entry))
+  return target
+
+
+def prepare(config, workdir: str, restart: bool = False, is_lead: bool = True) -> None:
+  """Checks `workdir` before any work: writable, and holding no run of another config;
+  then records `config` in it.
+
+  `restart=True` moves an existing run to workdir/replaced_<time>/ and starts afresh.
+  Only the lead process writes; every process runs the comparison (same files, same
+  answer). Raises WorkdirError.
+  """
+  path = config_path(workdir)
+  if restart:
+    if is_lead and os.path.isdir(workdir):
+      try:
+        moved = move_old_run(workdir)
+      except OSError as e:
+        raise WorkdirError(f'--restart: could not move the old run out of the way in '
+                           f'{workdir}: {e.strerror or e}') from None
+      if moved:
+        print(f'--restart: moved the previous run to {moved}', flush=True)
+    _barrier('infogan_restart')
+  elif os.path.exists(path):
+    old = read_config(workdir).to_dict()
+    diffs = config_differences(old, json.loads(config.to_json_best_effort()))
+    if diffs:
+      shown = '; '.join(diffs[:6]) + ('; ...' if len(diffs) > 6 else '')
+      raise WorkdirError(
+          f'{workdir} holds a run with a different config ({shown}). Resuming would '
+          'continue it under settings that did not produce it. Use the settings of '
+          f'{path} to resume, pass --restart to move the old run aside and start over, '
+          'or choose another --workdir.')
+  elif has_run(workdir):
+    print(f'Note: {workdir} has checkpoints but no {CONFIG_FILE}; resuming without '
+          'comparing configs (array shapes are still checked).', flush=True)
+  if is_lead:
+    try:
+      os.makedirs(workdir, exist_ok=True)
+      write_config(config, workdir)
+    except OSError as e:
+      where = f' ({e.filename})' if e.filename and e.filename != workdir else ''
+      raise WorkdirError(f'cannot write to the workdir {workdir}: {e.strerror or e}{where}'
+                         ) from None
+
+
+def _barrier(name: str) -> None:
+  import jax
+  if jax.process_count() > 1:
+    from jax.experimental import multihost_utils
+    multihost_utils.sync_global_devices(name)
