@@ -49,8 +49,8 @@ def get_config():
 
   # --- losses -------------------------------------------------------------
   # Paper: lambda = 1 for discrete codes, "smaller" for continuous ones. The original
-  # code uses 1 for both with std fixed at 1, and so do we: measured here (README,
-  # Results), lambda_cont = 0.1 gave 79% and 86% test accuracy at batch 128 (seeds 0
+  # code uses 1 for both with std fixed at 1, and so do we: measured here
+  # (docs/results.md), lambda_cont = 0.1 gave 79% and 86% test accuracy at batch 128 (seeds 0
   # and 1) against 95% with 1, and 2 gave 78% (seed 0); at batch 64 neither was reliable.
   config.lambda_cat = 1.0
   config.lambda_cont = 1.0

@@ -12,9 +12,9 @@ of output contributions, and tap t of that block lands on output 2*i + ceil(k/2)
 layer is one GEMM ([N*H*W, C_in] x [C_in, k*k*C_out], exactly the transposed
 convolution's multiply-adds) plus k*k shifted additions into the four output phases
 (row and column parity). Forward and both gradients are plain GEMMs and slices, fast on
-CPU and GPU. Measured on 2 CPU cores, batch 128, 7x7x128 -> 14x14x64, forward+backward:
-ConvTranspose 600 ms; a "sub-pixel" 3x3 convolution to 4*C_out channels (which does
-9/4 of the multiply-adds, the zero taps included) 58 ms; this layer 19 ms.
+CPU and GPU. It is also faster than a "sub-pixel" 3x3 convolution to 4*C_out channels,
+which does 9/4 of the multiply-adds (the zero taps included); docs/performance.md has the
+measurements.
 """
 from __future__ import annotations
 
@@ -47,9 +47,9 @@ def overlap_add(blocks):
   """[N, H, W, k, k, C] blocks -> [N, 2H, 2W, C]: out[2i + p - ty, 2j + p - tx] += block.
 
   Its adjoint is `gather_blocks`, given explicitly: left to autodiff, the k*k slices
-  below transpose into k*k zero-padded copies of the whole block tensor, summed (34-50
-  ms of a 390-425 ms step at batch 128 in a profile; the explicit adjoint is a few
-  strided slices). A jax.custom_vjp: reverse-mode differentiation only (no jax.jvp).
+  below transpose into k*k zero-padded copies of the whole block tensor, summed, a
+  sizeable part of the step (docs/performance.md); the explicit adjoint is a few strided
+  slices. A jax.custom_vjp: reverse-mode differentiation only (no jax.jvp).
   """
   return _overlap_add(blocks, blocks.shape[3])
 
