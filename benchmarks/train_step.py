@@ -1,13 +1,20 @@
-"""Train-step benchmark: the project's jitted train_step against the PyTorch reference.
+"""Benchmark: the bare train step and the real training loop, against the PyTorch reference.
 
     python benchmarks/train_step.py [--torch_python=/path/to/venv/bin/python]
-        [--batch_sizes=64,128] [--steps=30] [--rounds=2] [--data_dir=... --manual_dir=...]
+        [--batch_sizes=64,128] [--steps=30] [--rounds=2]
+        [--loops=device:1,device:10 --manual_dir=../shared/data/mnist [--data_dir=...]]
 
-Each measurement runs in a fresh subprocess (cold compile, clean peak memory). With a
-PyTorch interpreter (flag or $TORCH_PYTHON) the reference ../shared/bench/torch_reference.py
-runs in the same invocation, alternating with the project, and the table shows the ratio
-project/reference of images/s per batch size (median over rounds). Without one it says so
-and reports the project's numbers. Writes a JSON file (--output).
+Each measurement runs in a fresh subprocess (cold compile, clean peak memory).
+- The bare step: `parallel.make_train_step` on one fixed batch, timed step by step.
+- The loop (--loops, each `placement:steps_per_dispatch`): `loop.train` on real MNIST, as
+  train.py runs it (data, step, dispatch pattern, logging every --log_every steps), timed
+  by its own steps/s log without the first interval (compilation); its images/s is shown
+  beside the bare step's, with their ratio.
+- With a PyTorch interpreter (flag or $TORCH_PYTHON) the reference
+  ../shared/bench/torch_reference.py runs in the same invocation, alternating with the
+  project (with --device cuda where JAX runs on a GPU), and the table shows the ratio
+  project/reference of images/s per batch size (median over rounds). Without one it says so.
+Writes a JSON file (--output).
 """
 from __future__ import annotations
 
@@ -61,6 +68,31 @@ def _worker(batch: int, steps: int, warmup: int, precision: str) -> dict:
           'jax': jax.__version__, 'finite': bool(np.isfinite(float(metrics['g_loss'])))}
 
 
+def _loop(batch: int, steps: int, precision: str, placement: str, per_dispatch: int,
+          log_every: int, data_dir: str, manual_dir: str) -> dict:
+  """Runs inside a subprocess: times loop.train (train.py's loop) on real MNIST."""
+  import json as json_lib
+  import tempfile
+  sys.path.insert(0, ROOT)
+  from configs import mnist
+  from infogan_jax import loop, workdir as workdir_lib
+  config = mnist.get_config()
+  config.batch_size, config.model.compute_dtype = batch, precision
+  config.data_dir, config.manual_dir = data_dir, manual_dir
+  config.data_placement, config.steps_per_dispatch = placement, per_dispatch
+  config.log_every_steps = log_every
+  config.num_train_steps = log_every * (1 + max(1, steps // log_every))
+  config.sample_every_steps = config.checkpoint_every_steps = 0
+  with tempfile.TemporaryDirectory() as workdir:
+    loop.train(config, workdir)
+    with open(workdir_lib.metrics_path(workdir)) as f:
+      rates = [json_lib.loads(line)['steps_per_sec'] for line in f][1:]  # without compiling
+  ips = statistics.median(rates) * batch
+  return {'impl': 'loop', 'placement': placement, 'steps_per_dispatch': per_dispatch,
+          'precision': precision, 'batch': batch, 'images_per_s': round(ips, 1),
+          'ms_per_step': round(batch / ips * 1e3, 2), 'intervals': len(rates)}
+
+
 def _pipeline(batch: int, data_dir: str, manual_dir: str, batches: int = 300) -> dict:
   sys.path.insert(0, ROOT)
   from configs import mnist
@@ -96,8 +128,14 @@ def main():
   p.add_argument('--torch_python', default=os.environ.get('TORCH_PYTHON', ''))
   p.add_argument('--torch_reference', default=DEFAULT_REFERENCE)
   p.add_argument('--torch_threads', type=int, default=os.cpu_count() or 0)
+  p.add_argument('--loops', default='',
+                 help="training loops to time, e.g. 'host:1,device:1,device:10' "
+                      '(config.data_placement:config.steps_per_dispatch); needs MNIST')
+  p.add_argument('--log_every', type=int, default=10, help='the loops\' log interval')
+  p.add_argument('--torch_device', default='',
+                 help="the reference's device; default: 'cuda' where JAX runs on a GPU")
   p.add_argument('--data_dir', default='', help='TFDS data_dir, to time the input pipeline')
-  p.add_argument('--manual_dir', default='')
+  p.add_argument('--manual_dir', default='', help='the MNIST archives (offline)')
   p.add_argument('--output', default=os.path.join(ROOT, 'benchmarks', 'results.json'))
   p.add_argument('--_worker', nargs=4, metavar=('KIND', 'BATCH', 'STEPS', 'PRECISION'),
                  help=argparse.SUPPRESS)
@@ -107,6 +145,10 @@ def main():
     kind, batch, steps, precision = args._worker
     if kind == 'step':
       result = _worker(int(batch), int(steps), args.warmup, precision)
+    elif kind.startswith('loop'):
+      _, placement, per_dispatch = kind.split(':')
+      result = _loop(int(batch), int(steps), precision, placement, int(per_dispatch),
+                     args.log_every, args.data_dir, args.manual_dir)
     else:
       result = _pipeline(int(batch), args.data_dir, args.manual_dir)
     print(json.dumps(result))
@@ -114,6 +156,11 @@ def main():
 
   batches = [int(b) for b in args.batch_sizes.split(',')]
   precisions = args.precision.split(',')
+  loops = [x for x in args.loops.split(',') if x]
+  torch_device = args.torch_device
+  if not torch_device:
+    import jax
+    torch_device = 'cuda' if jax.default_backend() == 'gpu' else 'cpu'
   torch_ok = bool(args.torch_python) and os.path.exists(args.torch_reference)
   if not torch_ok:
     print('No PyTorch interpreter given (--torch_python or $TORCH_PYTHON): reporting the '
@@ -127,9 +174,19 @@ def main():
         res['round'] = r
         runs.append(res)
         print(json.dumps(res), flush=True)
+        for kind in loops:
+          res = _subprocess_json([sys.executable, __file__, '--_worker', f'loop:{kind}',
+                                  str(batch), str(args.steps), precision,
+                                  f'--log_every={args.log_every}',
+                                  f'--data_dir={args.data_dir}',
+                                  f'--manual_dir={args.manual_dir}'])
+          res['round'] = r
+          runs.append(res)
+          print(json.dumps(res), flush=True)
       if torch_ok:
         cmd = [args.torch_python, args.torch_reference, '--batch', str(batch),
-               '--steps', str(args.steps), '--warmup', str(args.warmup)]
+               '--steps', str(args.steps), '--warmup', str(args.warmup),
+               '--device', torch_device]
         if args.torch_threads:
           cmd += ['--threads', str(args.torch_threads)]
         res = _subprocess_json(cmd)
@@ -143,9 +200,11 @@ def main():
                                  f'--data_dir={args.data_dir}', f'--manual_dir={args.manual_dir}'])
     print(json.dumps(pipeline), flush=True)
 
-  def median(impl, batch, key, precision=None):
+  def median(impl, batch, key, precision=None, loop_kind=None):
     vals = [x[key] for x in runs if x['impl'] == impl and x['batch'] == batch
-            and (precision is None or x.get('precision') == precision)]
+            and (precision is None or x.get('precision') == precision)
+            and (loop_kind is None
+                 or f"{x['placement']}:{x['steps_per_dispatch']}" == loop_kind)]
     return round(statistics.median(vals), 2) if vals else None
 
   rows = []
@@ -160,19 +219,27 @@ def main():
           'peak_rss_mb': median('infogan-jax', batch, 'peak_rss_mb', precision),
           'torch_images_per_s': ref,
           'ratio': round(ips / ref, 2) if ref else None})
+      for kind in loops:
+        loop_ips = median('loop', batch, 'images_per_s', precision, kind)
+        rows[-1][f'loop {kind} images/s'] = loop_ips
+        rows[-1][f'loop {kind} / bare'] = round(loop_ips / ips, 3)
   machine = {'cpus': os.cpu_count(), 'platform': platform.platform(),
+             'torch_device': torch_device,
              'processor': platform.processor() or platform.machine(),
              'python': platform.python_version(),
              'jax': next((x['jax'] for x in runs if 'jax' in x), None),
              'torch': next((x['torch'] for x in runs if 'torch' in x), None),
              'date': time.strftime('%Y-%m-%d')}
   print(f'\nmachine: {machine}')
-  print('| batch | precision | images/s | ms/step | first step (s) | peak RSS (MB) | '
-        'torch images/s | ratio |')
-  print('|---|---|---|---|---|---|---|---|')
+  loop_columns = [c for kind in loops for c in (f'loop {kind} images/s', f'loop {kind} / bare')]
+  print('| batch | precision | bare step images/s | ms/step | first step (s) | peak RSS (MB) | '
+        + ''.join(f'{c} | ' for c in loop_columns)
+        + f'torch ({torch_device}) images/s | bare / torch |')
+  print('|---' * (8 + len(loop_columns)) + '|')
   for row in rows:
     print('| {batch} | {precision} | {images_per_s} | {ms_per_step} | {first_step_s} | '
-          '{peak_rss_mb} | {torch_images_per_s} | {ratio} |'.format(**row))
+          '{peak_rss_mb} | '.format(**row) + ''.join(f'{row[c]} | ' for c in loop_columns)
+          + '{torch_images_per_s} | {ratio} |'.format(**row))
   if pipeline:
     print(f'input pipeline: {pipeline["images_per_s"]} images/s at batch {pipeline["batch"]}')
   with open(args.output, 'w') as f:

@@ -13,8 +13,18 @@ def get_config():
   config.dataset = 'mnist'           # 'mnist' (tfds) or 'ring8' (2-D toy, no tfds)
   config.data_dir = ''               # TFDS data_dir; '' = TFDS default (~/tensorflow_datasets)
   config.manual_dir = ''             # folder with the MNIST archives for offline use
-  config.shuffle_buffer = 10_000
-  config.prefetch = 2
+  # How MNIST is read: 'tfds' (tensorflow-datasets), 'archives' (the four original files
+  # in manual_dir, or <data_dir>/downloads/manual, read with numpy: no TensorFlow), or
+  # 'auto' (tfds where it is installed).
+  config.data_reader = 'auto'
+  # Where batches come from: 'host' (a tf.data stream: shuffle_buffer, prefetch), 'device'
+  # (the whole split kept on the accelerator, each batch gathered inside the jitted step
+  # from (seed, step): no input pipeline, no host->device copy), or 'auto' (host where
+  # TensorFlow is installed and data_reader is tfds, else device). The two give different
+  # (equally random) orders. On GPU/TPU, 'device' with steps_per_dispatch > 1.
+  config.data_placement = 'auto'
+  config.shuffle_buffer = 10_000      # host only
+  config.prefetch = 2                 # host only
 
   # --- latent codes -------------------------------------------------------
   # The original code (openai/InfoGAN) draws noise from U(-1, 1); the paper's text
@@ -65,6 +75,10 @@ def get_config():
   config.beta2 = 0.999
   config.batch_size = 128             # global batch (all devices, all processes)
   config.num_train_steps = 5_000
+  # Training steps per jitted call (lax.scan), with the metrics of each step returned;
+  # needs data_placement='device'. Logging, samples, checkpoints and stop signals stay at
+  # the same steps. More steps per call saves the per-call host work on accelerators.
+  config.steps_per_dispatch = 1
   config.seed = 0
   # A NaN/Inf in a loss or gradient: 'stop' ends the run with a message naming the step
   # and the quantity, without saving that state (the last checkpoint stays the last good

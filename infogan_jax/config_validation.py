@@ -81,6 +81,8 @@ RULES = {
     'dataset': _choice(*input_pipeline.DATASETS),
     'data_dir': _string(),
     'manual_dir': _string(),
+    'data_reader': _choice(*input_pipeline.DATA_READERS),
+    'data_placement': _choice(*input_pipeline.DATA_PLACEMENTS),
     'shuffle_buffer': _POSITIVE,
     'prefetch': _NON_NEGATIVE,
     # latent codes
@@ -111,6 +113,7 @@ RULES = {
     'beta2': _BETA,
     'batch_size': _POSITIVE,
     'num_train_steps': _POSITIVE,
+    'steps_per_dispatch': _POSITIVE,
     'seed': _integer(0, 2**31 - 1),
     'on_nonfinite': _choice(*reliability.NONFINITE_POLICIES),
     # bookkeeping
@@ -127,7 +130,8 @@ RULES = {
 # Fields a config may lack (configs and config.json files older than the field): the
 # value such runs used. `with_defaults` fills them in.
 OPTIONAL = {'on_nonfinite': 'stop', 'gan_baseline': False,
-            'model.weight_init': models.WEIGHT_INITS[0]}
+            'model.weight_init': models.WEIGHT_INITS[0], 'data_reader': 'tfds',
+            'data_placement': 'host', 'steps_per_dispatch': 1}
 OPTIONAL_GROUPS = ('eval',)   # only read by eval.py
 
 
@@ -171,6 +175,7 @@ def validate(config, num_devices: int = None,
                         f'({rule.allowed}; see configs/default.py)')
     if not rule.check(value):
       raise ConfigError(f'config.{field} must be {rule.allowed}, got {value!r}')
+  config = with_defaults(config)
 
   try:  # the latent layout's own rules (at least one code)
     latents.LatentSpec.from_config(config.latent)
@@ -188,6 +193,18 @@ def validate(config, num_devices: int = None,
       if len(widths) != models.CONV_WIDTHS:
         raise ConfigError(f'config.model.{field} needs {models.CONV_WIDTHS} entries for '
                           f'the conv architecture (see configs/default.py), got {widths}')
+  if config.dataset != 'mnist' and config.data_placement == 'device':
+    raise ConfigError(f"config.data_placement='device' keeps an image dataset on the "
+                      f"device (config.dataset='mnist'); config.dataset={config.dataset!r} "
+                      "is generated on the host: use 'host' or 'auto'")
+  if config.data_reader == 'archives' and config.data_placement == 'host':
+    raise ConfigError("config.data_placement='host' streams through tf.data from "
+                      "tensorflow-datasets; with config.data_reader='archives' use "
+                      "config.data_placement='device' (or 'auto')")
+  if config.steps_per_dispatch > 1 and input_pipeline.placement(config) != 'device':
+    raise ConfigError(f'config.steps_per_dispatch={config.steps_per_dispatch} runs several '
+                      "steps per call on data kept on the device: set "
+                      "config.data_placement='device' (MNIST), or steps_per_dispatch=1")
   if num_processes is None:
     num_processes = jax.process_count()
   if num_devices is None:
@@ -198,4 +215,4 @@ def validate(config, num_devices: int = None,
   if config.batch_size % num_processes:
     raise ConfigError(f'config.batch_size={config.batch_size} is not divisible by the '
                       f'{num_processes} processes; choose a multiple of {num_processes}.')
-  return with_defaults(config)
+  return config

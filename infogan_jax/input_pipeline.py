@@ -1,24 +1,70 @@
-"""Input pipelines: MNIST through tensorflow-datasets, and a 2-D toy ring without tfds.
+"""Input pipelines: MNIST, and a 2-D toy ring.
 
-Both yield dicts of numpy arrays, {'image': float32 [B, ...], 'label': int32 [B]}, with
-images in the generator's output range. TensorFlow is used for tf.data only and is kept
-off every accelerator, which belongs to JAX.
+MNIST is read (config.data_reader) through tensorflow-datasets, or from its four original
+archives with numpy alone (mnist_files.py; no TensorFlow). Its batches come
+(config.data_placement) from a host stream (tf.data: shuffled, batched, prefetched), or
+from the whole split kept on the device and gathered inside the step (device_data.py).
+The ring is generated with numpy on the host.
+
+Host streams yield dicts of numpy arrays, {'image': float32 [B, ...], 'label': int32 [B]},
+with images in the generator's output range. TensorFlow is used for tf.data only and is
+kept off every accelerator, which belongs to JAX.
 """
 from __future__ import annotations
 
 import functools
+import importlib.util
 import itertools
 import os
 from typing import Iterator
 
 import numpy as np
 
-from infogan_jax import models
+from infogan_jax import mnist_files, models
 from infogan_jax.errors import DatasetUnavailableError
 
 # Each dataset and the shape of one example.
 _IMAGE_SHAPES = {'mnist': (28, 28, 1), 'ring8': (2,)}
 DATASETS = tuple(_IMAGE_SHAPES)
+# config.data_reader: how MNIST is read. 'auto': tfds where it is installed, else archives.
+DATA_READERS = ('auto', 'tfds', 'archives')
+# config.data_placement: where MNIST's batches come from. 'auto': a host tf.data stream
+# where TensorFlow is installed, else the device. The ring is always made on the host.
+DATA_PLACEMENTS = ('auto', 'host', 'device')
+
+
+def tensorflow_installed() -> bool:
+  """True if tensorflow and tensorflow-datasets can be imported."""
+  try:
+    return all(importlib.util.find_spec(m) is not None
+               for m in ('tensorflow', 'tensorflow_datasets'))
+  except (ImportError, ValueError):   # ValueError: blocked in sys.modules
+    return False
+
+
+def reader(config) -> str:
+  """'tfds' or 'archives': config.data_reader with 'auto' resolved."""
+  if config.data_reader != 'auto':
+    return config.data_reader
+  return 'tfds' if tensorflow_installed() else 'archives'
+
+
+def resolve(config):
+  """A copy of `config` with data_reader and data_placement's 'auto' replaced by what this
+  machine will use (what the run then records in its config.json)."""
+  config = config.copy_and_resolve_references()
+  with config.unlocked():
+    config.data_reader, config.data_placement = reader(config), placement(config)
+  return config
+
+
+def placement(config) -> str:
+  """'host' or 'device': config.data_placement with 'auto' resolved."""
+  if config.dataset != 'mnist':
+    return 'host'
+  if config.data_placement != 'auto':
+    return config.data_placement
+  return 'host' if tensorflow_installed() and reader(config) == 'tfds' else 'device'
 
 
 def image_shape(dataset: str):
@@ -81,7 +127,10 @@ def _load_mnist(config, split: str, shuffle_files: bool = False, process_split: 
     return load(download=False)
   except AssertionError:  # TFDS's "could not find data": not prepared yet
     pass
-  if not config.manual_dir and not _can_reach(MNIST_HOST):
+  tfds_manual = mnist_files.folder(config)   # where TFDS itself looks without manual_dir
+  has_archives = all(os.path.exists(os.path.join(tfds_manual, name))
+                     for name in mnist_files.SHA256)
+  if not config.manual_dir and not has_archives and not _can_reach(MNIST_HOST):
     where = config.data_dir or 'the TFDS default folder (~/tensorflow_datasets)'
     raise DatasetUnavailableError(
         f'MNIST is not prepared in {where} (config.data_dir) and cannot be downloaded: '
@@ -97,8 +146,21 @@ def _load_mnist(config, split: str, shuffle_files: bool = False, process_split: 
 def check_available(config) -> None:
   """Makes sure the data can be read, preparing it if needed, before any other work;
   raises DatasetUnavailableError naming the way to provide it."""
-  if config.dataset == 'mnist':
+  if config.dataset != 'mnist':
+    return
+  if reader(config) == 'archives':
+    mnist_files.load(mnist_files.folder(config), 'test')
+  elif not tensorflow_installed():
+    raise DatasetUnavailableError(
+        "config.data_reader='tfds' needs tensorflow and tensorflow-datasets, which are not "
+        "installed: install them, or use --config.data_reader=archives (the four MNIST "
+        'archives read with numpy, in config.manual_dir)')
+  else:
     _load_mnist(config, 'test')
+  if placement(config) == 'host' and not tensorflow_installed():
+    raise DatasetUnavailableError(
+        "config.data_placement='host' streams MNIST through tf.data, and TensorFlow is not "
+        'installed: install it, or use --config.data_placement=device (no TensorFlow)')
 
 
 def _scale_uint8(images, output_activation: str):
@@ -143,15 +205,23 @@ def create_dataset(config, batch_size: int, split: str = 'train', seed: int = 0,
   return ds.as_numpy_iterator()
 
 
-def load_split_arrays(config, split: str = 'test'):
-  """The whole split as numpy arrays (images in the generator's range, labels)."""
+def load_split_uint8(config, split: str = 'test'):
+  """The whole split as numpy arrays: (images uint8 [N, 28, 28, 1], labels int32 [N]),
+  through config.data_reader."""
   if config.dataset != 'mnist':
     raise ValueError(f'load_split_arrays needs config.dataset=mnist, got {config.dataset!r}')
+  if reader(config) == 'archives':
+    return mnist_files.load(mnist_files.folder(config), split)
   import tensorflow_datasets as tfds
   ds = _load_mnist(config, split)
   data = tfds.as_numpy(ds.batch(100_000)).__iter__().__next__()
-  images = _scale_uint8(data['image'].astype(np.float32), config.model.output_activation)
-  return images, data['label'].astype(np.int32)
+  return data['image'].astype(np.uint8), data['label'].astype(np.int32)
+
+
+def load_split_arrays(config, split: str = 'test'):
+  """The whole split as numpy arrays (images float32 in the generator's range, labels)."""
+  images, labels = load_split_uint8(config, split)
+  return _scale_uint8(images.astype(np.float32), config.model.output_activation), labels
 
 
 # --- toy data: 8 Gaussians on a ring --------------------------------------------------

@@ -23,13 +23,8 @@ import numpy as np
 
 from infogan_jax import checkpointing, config_validation, input_pipeline, models, parallel
 from infogan_jax import plotting, reliability, step as step_lib, workdir as workdir_lib
-from infogan_jax.errors import CheckpointError
+from infogan_jax.errors import CheckpointError, ConfigError
 from infogan_jax.metric_logging import MetricLogger
-
-
-def _mean_metrics(history):
-  host = jax.device_get(history)
-  return {k: float(np.mean([m[k] for m in host])) for k in host[0] if k != 'nonfinite'}
 
 
 def save_samples(state, config, workdir: str, step: int) -> str:
@@ -60,10 +55,10 @@ def train(config, workdir: str, restart: bool = False):
   the cause.
   """
   mesh = parallel.make_mesh()
-  config = config_validation.validate(config, num_devices=mesh.size)
+  # The run records (config.json) the data route it takes, 'auto' resolved.
+  config = input_pipeline.resolve(config_validation.validate(config, num_devices=mesh.size))
   input_pipeline.check_available(config)  # fails fast when offline without the data
   is_lead = jax.process_index() == 0
-  local_batch = config.batch_size // jax.process_count()
 
   with contextlib.ExitStack() as cleanup:
     stop = cleanup.enter_context(reliability.StopSignals())
@@ -87,9 +82,7 @@ def train(config, workdir: str, restart: bool = False):
     start_step = _step_of(state)
     last_saved = start_step if restored is not None else None
 
-    data = input_pipeline.create_dataset(config, local_batch, split='train',
-                                         seed=config.seed, skip_batches=start_step)
-    step_fn = parallel.make_train_step(mesh)
+    dispatch = _dispatcher(config, mesh, start_step)
     logger = MetricLogger(workdir, enabled=is_lead)
     cleanup.callback(logger.close)
     guard = reliability.NonFiniteGuard(config.on_nonfinite)
@@ -101,37 +94,48 @@ def train(config, workdir: str, restart: bool = False):
     def log(done, now):
       check_finite()
       skipped = set(guard.take_skipped())
-      good = [m for d, m in history if d not in skipped] or [m for _, m in history]
-      scalars = _mean_metrics(good)
+      rows = _per_step(history)
+      good = [m for s, m in rows if s not in skipped] or [m for _, m in rows]
+      scalars = {k: float(np.mean([m[k] for m in good])) for k in good[0] if k != 'nonfinite'}
       if guard.policy == 'skip':
         scalars['nonfinite_skipped'] = len(skipped)
       logger.write(done, scalars, steps_per_sec=(done - last_step) / (now - last_time))
+
+    def every(interval, done):
+      return interval and done % interval == 0
 
     # With several processes, all must see a stop request at the same step.
     stop_check_every = 1 if jax.process_count() == 1 else max(config.log_every_steps, 10)
     print(f'Training steps {start_step}..{config.num_train_steps} in {workdir}', flush=True)
     history, last_time, last_step = [], time.perf_counter(), start_step
-    stopped_by = None
-    for step in range(start_step, config.num_train_steps):
-      if ((step - start_step) % stop_check_every == 0
-          and reliability.agree_on_stop(stop.requested)):
-        stopped_by = stop.signal_name or 'a signal on another process'
-        break
-      batch = parallel.global_batch({'image': next(data)['image']}, mesh)
-      state, metrics = step_fn(state, batch, step_lib.step_rng(config.seed, step))
-      done = step + 1
-      history.append((done, metrics))
-      guard.add(done, metrics)
-      if config.log_every_steps and (done % config.log_every_steps == 0
-                                     or done == config.num_train_steps):
+    stopped_by, next_stop_check = None, start_step
+    step = start_step
+    while step < config.num_train_steps:
+      if step >= next_stop_check:
+        next_stop_check = step + stop_check_every
+        if reliability.agree_on_stop(stop.requested):
+          stopped_by = stop.signal_name or 'a signal on another process'
+          break
+      # A call never runs past a step where something happens (log, samples, checkpoint,
+      # the end), so all of them stay at their steps.
+      num_steps = min([config.steps_per_dispatch, config.num_train_steps - step]
+                      + [interval - step % interval for interval in
+                         (config.log_every_steps, config.sample_every_steps,
+                          config.checkpoint_every_steps) if interval])
+      state, metrics = dispatch(state, step, num_steps)
+      history.append((step + 1, metrics))
+      guard.add(step + 1, metrics)
+      step = done = step + num_steps
+      if every(config.log_every_steps, done) or (config.log_every_steps
+                                                 and done == config.num_train_steps):
         now = time.perf_counter()
         log(done, now)
         history, last_time, last_step = [], now, done
       elif guard.num_pending >= reliability.MAX_UNCHECKED_STEPS:
         check_finite()
-      if is_lead and config.sample_every_steps and done % config.sample_every_steps == 0:
+      if is_lead and every(config.sample_every_steps, done):
         save_samples(state, config, workdir, done)
-      if config.checkpoint_every_steps and done % config.checkpoint_every_steps == 0:
+      if every(config.checkpoint_every_steps, done):
         check_finite()
         checkpointing.save(mngr, state)
         last_saved = done
@@ -152,6 +156,46 @@ def train(config, workdir: str, restart: bool = False):
       print(f'{stopped_by}: stopped at step {final_step} {saved}. Re-run the same '
             'command to resume.', flush=True)
   return state
+
+
+def _dispatcher(config, mesh, start_step: int):
+  """dispatch(state, step, num_steps) -> (state, metrics stacked over the num_steps steps
+  from `step` on), for config.data_placement."""
+  if input_pipeline.placement(config) == 'device':
+    images, _ = input_pipeline.load_split_uint8(config, 'train')
+    if config.batch_size > len(images):
+      raise ConfigError(f'config.batch_size={config.batch_size} is larger than the '
+                        f"{len(images)} training examples (config.data_placement='device')")
+    images = parallel.replicate(images, mesh)   # once: every batch is gathered on device
+    steps = parallel.make_device_data_steps(mesh, config.batch_size,
+                                            config.model.output_activation)
+    seed = np.int32(config.seed)
+    return lambda state, step, num_steps: steps(state, images, seed, np.int32(step), num_steps)
+
+  data = input_pipeline.create_dataset(config, config.batch_size // jax.process_count(),
+                                       split='train', seed=config.seed,
+                                       skip_batches=start_step)
+  step_fn = parallel.make_train_step(mesh)
+
+  @functools.partial(jax.jit, donate_argnums=0)
+  def one_step(state, batch, rng):
+    state, metrics = step_fn(state, batch, rng)
+    return state, jax.tree.map(lambda x: x[None], metrics)
+
+  def dispatch(state, step, num_steps):
+    assert num_steps == 1, 'host data: one step per call (config validation)'
+    batch = parallel.global_batch({'image': next(data)['image']}, mesh)
+    return one_step(state, batch, step_lib.step_rng(config.seed, step))
+  return dispatch
+
+
+def _per_step(history):
+  """[(step, {name: host value})] from [(first step, metrics stacked over steps)]."""
+  rows = []
+  for first, metrics in jax.device_get(history):
+    for i in range(len(metrics['nonfinite'])):
+      rows.append((first + i, {k: v[i] for k, v in metrics.items()}))
+  return rows
 
 
 def _step_of(state) -> int:

@@ -2,15 +2,37 @@
 
 The JSON-lines file (one object per logged step) is what eval.py reads back for the
 training curves; the TensorBoard events are for people (`tensorboard --logdir <workdir>`).
+They are written with the `tensorboard` package's own writer (no TensorFlow); without
+that package they are off, and the logger says so once.
 """
 from __future__ import annotations
 
 import json
 import os
 import sys
+import time
 from typing import Dict
 
-from infogan_jax import input_pipeline, workdir as workdir_lib
+from infogan_jax import workdir as workdir_lib
+
+
+class _EventWriter:
+  """TensorBoard scalars through the tensorboard package (no TensorFlow needed)."""
+
+  def __init__(self, logdir: str):
+    from tensorboard.compat.proto import event_pb2, summary_pb2
+    from tensorboard.summary.writer.event_file_writer import EventFileWriter
+    self._event, self._summary = event_pb2.Event, summary_pb2.Summary
+    self._writer = EventFileWriter(logdir)
+
+  def scalars(self, step: int, values: Dict[str, float]) -> None:
+    summary = self._summary(value=[self._summary.Value(tag=k, simple_value=v)
+                                   for k, v in values.items()])
+    self._writer.add_event(self._event(wall_time=time.time(), step=step, summary=summary))
+    self._writer.flush()
+
+  def close(self) -> None:
+    self._writer.close()
 
 
 class MetricLogger:
@@ -24,8 +46,12 @@ class MetricLogger:
     os.makedirs(workdir, exist_ok=True)
     self._jsonl = open(workdir_lib.metrics_path(workdir), 'a')
     if tensorboard:
-      self._tf = input_pipeline.tensorflow()
-      self._writer = self._tf.summary.create_file_writer(workdir_lib.tensorboard_dir(workdir))
+      try:
+        self._writer = _EventWriter(workdir_lib.tensorboard_dir(workdir))
+      except ImportError:
+        print('TensorBoard events are off: the tensorboard package is not installed '
+              f'(pip install tensorboard); {workdir_lib.metrics_path(workdir)} holds every '
+              'scalar.', flush=True)
 
   def write(self, step: int, scalars: Dict[str, float], steps_per_sec: float = None) -> None:
     if not self.enabled:
@@ -36,11 +62,7 @@ class MetricLogger:
     self._jsonl.write(json.dumps(record) + '\n')
     self._jsonl.flush()
     if self._writer is not None:
-      with self._writer.as_default(step=int(step)):
-        for name, value in record.items():
-          if name != 'step':
-            self._tf.summary.scalar(name, value)
-      self._writer.flush()
+      self._writer.scalars(int(step), {k: v for k, v in record.items() if k != 'step'})
     mi = ' '.join(f'{k[3:]}={v:.3f}' for k, v in scalars.items() if k.startswith('mi/'))
     rate = f' {steps_per_sec:.2f} steps/s' if steps_per_sec else ''
     print(f'step {step:>6}{rate} | d_loss={scalars["d_loss"]:.3f} '

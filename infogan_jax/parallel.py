@@ -26,10 +26,11 @@ import functools
 import os
 
 import jax
+import jax.numpy as jnp
 import numpy as np
 from jax.sharding import NamedSharding, PartitionSpec as P
 
-from infogan_jax import step as step_lib
+from infogan_jax import device_data, step as step_lib
 
 AXIS = 'batch'
 
@@ -69,6 +70,38 @@ def make_train_step(mesh, with_latents: bool = False):
   sharded = jax.shard_map(fn, mesh=mesh, in_specs=in_specs, out_specs=(P(), P()),
                           check_vma=True)
   return jax.jit(sharded, donate_argnums=0)
+
+
+def make_device_data_steps(mesh, batch_size: int, output_activation: str):
+  """A jitted, state-donating call running several steps on data kept on the device:
+  (state, images_uint8, seed, first_step, num_steps) -> (state, metrics), each metric
+  stacked over the steps ([num_steps]); `num_steps` is static (one program per length).
+
+  `images_uint8` is the whole training split, replicated over `mesh`. Step s gathers its
+  global batch from (seed, s) (device_data.py), each device its own rows, and draws its
+  latents from (seed, s, device index) exactly as `make_train_step`'s callers do.
+  """
+  rows = batch_size // mesh.size
+
+  def per_device(state, images, seed, first_step, num_steps):
+    device = jax.lax.axis_index(AXIS)
+
+    def one_step(state, step):
+      batch = {'image': device_data.batch(images, seed, step, batch_size, output_activation,
+                                          start=device * rows, rows=rows)}
+      rng = jax.random.fold_in(step_lib.step_rng(seed, step), device)
+      return step_lib.train_step(state, batch, rng, axis_name=AXIS)
+
+    steps = first_step + jnp.arange(num_steps, dtype=jnp.int32)
+    return jax.lax.scan(one_step, state, steps)
+
+  def call(state, images, seed, first_step, num_steps):
+    sharded = jax.shard_map(functools.partial(per_device, num_steps=num_steps), mesh=mesh,
+                            in_specs=(P(), P(), P(), P()), out_specs=(P(), P()),
+                            check_vma=True)
+    return sharded(state, images, seed, first_step)
+
+  return jax.jit(call, donate_argnums=0, static_argnums=4)
 
 
 def replicate(tree, mesh):

@@ -101,7 +101,7 @@ def describe_nonfinite(mask: int, metrics: Dict[str, float]) -> str:
 
 
 class NonFiniteGuard:
-  """Collects each step's metrics (device arrays, not synced) and checks them in batches.
+  """Collects the steps' metrics (device arrays, not synced) and checks them in batches.
 
   `policy` is config.on_nonfinite: 'stop' raises NonFiniteError at the first bad step;
   'skip' counts the steps whose update train_step dropped.
@@ -110,47 +110,50 @@ class NonFiniteGuard:
   def __init__(self, policy: str):
     self.policy = policy
     self._pending: List[Tuple[int, dict]] = []
+    self.num_pending = 0                 # steps added since the last check
     self.skipped_steps: List[int] = []   # since the last `take_skipped`
     self._consecutive = 0
 
-  def add(self, step: int, metrics: dict) -> None:
-    self._pending.append((step, metrics))
-
-  @property
-  def num_pending(self) -> int:
-    return len(self._pending)
+  def add(self, first_step: int, metrics: dict) -> None:
+    """The metrics of steps first_step, first_step + 1, ..., stacked on a leading axis."""
+    self._pending.append((first_step, metrics))
+    self.num_pending += len(metrics['nonfinite'])
 
   def check(self, last_checkpoint: Optional[str] = None) -> None:
     """Fetches the pending flags. 'stop': raises on the first non-finite step."""
     if not self._pending:
       return
     import jax
-    pending, self._pending = self._pending, []
+    pending, self._pending, self.num_pending = self._pending, [], 0
     masks = jax.device_get([m['nonfinite'] for _, m in pending])
-    for (step, metrics), mask in zip(pending, masks):
-      mask = int(mask)
-      if not mask:
-        self._consecutive = 0
-        continue
-      what = describe_nonfinite(mask, jax.device_get(metrics))
-      if self.policy == 'stop':
-        saved = (f'the last checkpoint, {last_checkpoint}, was written before it and '
-                 'is intact' if last_checkpoint else 'no checkpoint had been written yet')
-        raise NonFiniteError(
-            f'non-finite values (NaN/Inf) at step {step} in: {what}. Training stopped '
-            f"(config.on_nonfinite='stop') without saving that state; {saved}. Lower "
-            'the learning rates (in a new workdir or with --restart), or re-run with '
-            '--config.on_nonfinite=skip to drop such updates.')
-      self.skipped_steps.append(step)
-      self._consecutive += 1
-      if self._consecutive >= MAX_CONSECUTIVE_SKIPS:
-        raise NonFiniteError(
-            f'{self._consecutive} consecutive updates up to step {step} were non-finite '
-            f"({what}) and were skipped (config.on_nonfinite='skip'); the run cannot "
-            'recover. Lower the learning rates (in a new workdir or with --restart).')
-      if len(self.skipped_steps) == 1:
-        print(f'step {step}: non-finite {what}; update skipped '
-              "(config.on_nonfinite='skip')", flush=True)
+    for (first_step, metrics), step_masks in zip(pending, masks):
+      for i, mask in enumerate(step_masks):
+        self._check_step(first_step + i, int(mask), metrics, i, last_checkpoint)
+
+  def _check_step(self, step, mask, metrics, index, last_checkpoint):
+    if not mask:
+      self._consecutive = 0
+      return
+    import jax
+    what = describe_nonfinite(mask, {k: v[index] for k, v in jax.device_get(metrics).items()})
+    if self.policy == 'stop':
+      saved = (f'the last checkpoint, {last_checkpoint}, was written before it and '
+               'is intact' if last_checkpoint else 'no checkpoint had been written yet')
+      raise NonFiniteError(
+          f'non-finite values (NaN/Inf) at step {step} in: {what}. Training stopped '
+          f"(config.on_nonfinite='stop') without saving that state; {saved}. Lower "
+          'the learning rates (in a new workdir or with --restart), or re-run with '
+          '--config.on_nonfinite=skip to drop such updates.')
+    self.skipped_steps.append(step)
+    self._consecutive += 1
+    if self._consecutive >= MAX_CONSECUTIVE_SKIPS:
+      raise NonFiniteError(
+          f'{self._consecutive} consecutive updates up to step {step} were non-finite '
+          f"({what}) and were skipped (config.on_nonfinite='skip'); the run cannot "
+          'recover. Lower the learning rates (in a new workdir or with --restart).')
+    if len(self.skipped_steps) == 1:
+      print(f'step {step}: non-finite {what}; update skipped '
+            "(config.on_nonfinite='skip')", flush=True)
 
   def take_skipped(self) -> List[int]:
     steps, self.skipped_steps = self.skipped_steps, []

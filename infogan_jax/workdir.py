@@ -33,11 +33,12 @@ EVAL = 'eval'
 REPLACED_PREFIX = 'replaced_'
 
 # Fields that may change when a run is resumed: how long it runs, what it logs and keeps,
-# where the data is read from, how faults are handled, and evaluation settings. Any other
+# where the data is read from, how faults are handled, how many steps one call runs (the
+# same computation), and evaluation settings. Any other
 # difference would continue the checkpoint under a config that did not produce it.
 RESUMABLE_CHANGES = ('num_train_steps', 'log_every_steps', 'sample_every_steps',
                      'checkpoint_every_steps', 'keep_checkpoints', 'data_dir', 'manual_dir',
-                     'prefetch', 'on_nonfinite', 'eval')
+                     'prefetch', 'on_nonfinite', 'steps_per_dispatch', 'eval')
 
 
 # --- paths ------------------------------------------------------------------------------

@@ -80,3 +80,35 @@ def trained_tiny(_trained_tiny_once, tmp_path):
   workdir = str(tmp_path / 'trained_tiny')
   shutil.copytree(_trained_tiny_once, workdir)
   return workdir
+
+
+def write_idx(path, array):
+  """An IDX file of unsigned bytes, gzipped (the format of the MNIST archives)."""
+  import gzip
+  import numpy as np
+  array = np.asarray(array, np.uint8)
+  header = bytes([0, 0, 0x08, array.ndim]) + np.asarray(array.shape, '>u4').tobytes()
+  with gzip.open(path, 'wb') as f:
+    f.write(header + array.tobytes())
+
+
+@pytest.fixture(scope='session')
+def mock_mnist_archives(tmp_path_factory):
+  """(folder, sha256 sums) of the four MNIST archives holding exactly tfds's mock MNIST
+  (`tfds.testing.mock_data(num_examples=64)`), read through the tfds route."""
+  import hashlib
+  import tensorflow_datasets as tfds
+
+  from configs import tiny
+  from infogan_jax import input_pipeline, mnist_files
+  folder = tmp_path_factory.mktemp('mnist_archives')
+  config = tiny.get_config()
+  config.data_reader = 'tfds'
+  with tfds.testing.mock_data(num_examples=64):
+    for split, (image_file, label_file) in mnist_files.FILES.items():
+      images, labels = input_pipeline.load_split_uint8(config, split)
+      write_idx(folder / image_file, images[..., 0])
+      write_idx(folder / label_file, labels)
+  sums = {name: hashlib.sha256((folder / name).read_bytes()).hexdigest()
+          for name in mnist_files.SHA256}
+  return str(folder), sums

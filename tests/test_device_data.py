@@ -1,0 +1,139 @@
+"""MNIST kept on the device (infogan_jax/device_data.py) and several steps per call
+(config.steps_per_dispatch): the stream is a function of (seed, step), the same whatever
+the number of devices, and k steps per call give the parameters of one step per call."""
+import json
+import os
+import subprocess
+import sys
+
+import jax
+import numpy as np
+import tensorflow_datasets as tfds
+
+from configs import tiny
+from infogan_jax import checkpointing, device_data, loop, step as step_lib
+from infogan_jax import workdir as workdir_lib
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
+
+def test_every_epoch_is_a_permutation_and_batches_are_rows_of_it():
+  n, b = 50, 8
+  steps = [np.asarray(device_data.indices(3, s, b, n)) for s in range(25)]   # 4 epochs
+  stream = np.concatenate(steps)
+  for e in range(4):
+    assert sorted(stream[e * n:(e + 1) * n]) == list(range(n))
+  assert not np.array_equal(stream[:n], stream[n:2 * n])        # a new order each epoch
+  np.testing.assert_array_equal(device_data.indices(3, 7, b, n), steps[7])  # (seed, step)
+  assert not np.array_equal(device_data.indices(4, 7, b, n), steps[7])
+  # Device d's rows are its slice of the global batch: any device count, the same batch.
+  parts = [device_data.indices(3, 7, b, n, start=d * 2, rows=2) for d in range(4)]
+  np.testing.assert_array_equal(np.concatenate(parts), steps[7])
+  jitted = jax.jit(device_data.indices, static_argnums=(2, 3, 5))
+  np.testing.assert_array_equal(jitted(3, 7, b, n, 0, b), steps[7])
+
+
+def test_batches_are_scaled_like_the_host_pipeline():
+  images = np.arange(256, dtype=np.uint8).reshape(256, 1, 1, 1)
+  for activation, (lo, hi) in (('tanh', (-1, 1)), ('sigmoid', (0, 1))):
+    batch = np.asarray(device_data.batch(images, 0, 0, 256, activation))
+    assert batch.min() == lo and batch.max() == hi and batch.dtype == np.float32
+
+
+def _device_config(**overrides):
+  cfg = tiny.get_config()
+  cfg.data_reader, cfg.data_placement = 'tfds', 'device'
+  cfg.num_train_steps, cfg.log_every_steps, cfg.checkpoint_every_steps = 6, 3, 6
+  cfg.sample_every_steps = 0
+  for field, value in overrides.items():
+    setattr(cfg, field, value)
+  return cfg
+
+
+def _restored(workdir, cfg):
+  mngr = checkpointing.manager(workdir, create=False)
+  try:
+    return checkpointing.restore(mngr, step_lib.create_train_state(cfg, jax.random.key(0)))
+  finally:
+    mngr.close()
+
+
+def _records(workdir):
+  with open(workdir_lib.metrics_path(workdir)) as f:
+    return [json.loads(line) for line in f]
+
+
+def test_k_steps_per_call_equal_one_step_per_call_and_resume_exactly(tmp_path):
+  with tfds.testing.mock_data(num_examples=64):
+    one = loop.train(_device_config(), str(tmp_path / 'k1'))
+    three = loop.train(_device_config(steps_per_dispatch=3), str(tmp_path / 'k3'))
+    # k = 4 does not divide the log interval: calls stop at steps 3 and 6 anyway.
+    four = loop.train(_device_config(steps_per_dispatch=4), str(tmp_path / 'k4'))
+    loop.train(_device_config(num_train_steps=3), str(tmp_path / 'resumed'))
+    resumed = loop.train(_device_config(steps_per_dispatch=2), str(tmp_path / 'resumed'))
+  # CPU, fp32: the same computation, bitwise.
+  for other in (three, four, resumed):
+    jax.tree.map(np.testing.assert_array_equal, one.variables(), other.variables())
+  for name in ('k3', 'k4'):
+    a, b = _records(tmp_path / 'k1'), _records(tmp_path / name)
+    assert [r['step'] for r in a] == [r['step'] for r in b] == [3, 6]
+    for ra, rb in zip(a, b):
+      assert {k: v for k, v in ra.items() if k != 'steps_per_sec'} == \
+             {k: v for k, v in rb.items() if k != 'steps_per_sec'}
+  with open(workdir_lib.config_path(str(tmp_path / 'k1'))) as f:
+    recorded = json.load(f)
+  assert (recorded['data_reader'], recorded['data_placement']) == ('tfds', 'device')
+  assert int(_restored(str(tmp_path / 'k3'), _device_config()).step) == 6
+
+
+def test_cli_trains_and_evaluates_without_tensorflow(mock_mnist_archives, tmp_path):
+  folder, sums = mock_mnist_archives
+  workdir = str(tmp_path / 'run')
+  common = ['--config=configs/tiny.py', f'--workdir={workdir}', f'--config.manual_dir={folder}']
+
+  def run(script, *args):
+    return subprocess.run(
+        [sys.executable, os.path.join(ROOT, 'tests', 'without_tensorflow.py'), json.dumps(sums),
+         script, *common, *args], cwd=ROOT, capture_output=True, text=True, timeout=300,
+        env=dict(os.environ, PYTHONUNBUFFERED='1'))
+
+  train = run('train.py', '--config.steps_per_dispatch=2')
+  assert train.returncode == 0, train.stderr[-3000:]
+  assert 'Training steps 0..4' in train.stdout
+  with open(workdir_lib.config_path(workdir)) as f:
+    recorded = json.load(f)
+  assert (recorded['data_reader'], recorded['data_placement']) == ('archives', 'device')
+  assert checkpointing.complete_steps(workdir_lib.checkpoint_dir(workdir)) == [2, 4]
+  # TensorBoard events, written without TensorFlow, read back with TensorBoard's reader.
+  from tensorboard.backend.event_processing import event_file_loader
+  events = [e for name in os.listdir(workdir_lib.tensorboard_dir(workdir))
+            for e in event_file_loader.EventFileLoader(
+                os.path.join(workdir_lib.tensorboard_dir(workdir), name)).Load()]
+  logged = {(e.step, v.tag) for e in events for v in e.summary.value}
+  assert {(2, 'd_loss'), (4, 'mi/cat0'), (4, 'steps_per_sec')} <= logged
+  evaluated = run('eval.py', '--samples_only')
+  assert evaluated.returncode == 0, evaluated.stderr[-3000:]
+  assert os.path.exists(os.path.join(workdir_lib.eval_dir(workdir, 4), 'categories_0.png'))
+  host = run('train.py', '--config.data_placement=host', '--config.num_train_steps=6')
+  assert host.returncode == 2
+  assert host.stderr.strip().splitlines()[-1].startswith(
+      "train.py: error: config.data_placement='host' streams MNIST through tf.data, and "
+      'TensorFlow is not installed')
+
+
+def test_data_route_combinations_are_named():
+  import pytest
+  from configs import ring8
+  from infogan_jax import config_validation, errors
+  cfg = ring8.get_config()
+  cfg.data_placement = 'device'
+  with pytest.raises(errors.ConfigError, match="data_placement='device' keeps an image"):
+    config_validation.validate(cfg, num_devices=1)
+  cfg = tiny.get_config()
+  cfg.data_reader, cfg.data_placement = 'archives', 'host'
+  with pytest.raises(errors.ConfigError, match="with config.data_reader='archives' use"):
+    config_validation.validate(cfg, num_devices=1)
+  cfg = tiny.get_config()
+  cfg.data_placement, cfg.steps_per_dispatch = 'host', 10
+  with pytest.raises(errors.ConfigError, match='steps_per_dispatch=10 runs several steps'):
+    config_validation.validate(cfg, num_devices=1)
