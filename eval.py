@@ -2,6 +2,9 @@
 
     python eval.py --config=configs/mnist.py --workdir=runs/mnist [--step=N] [--samples_only]
 
+A workdir of several seeds trained together (config.num_seeds) is evaluated seed by seed,
+with a table of every seed and the median, min and max of the headline metrics.
+
 Frechet distance, classifier score and purity need an MNIST classifier, trained once:
 
     python eval.py --config=configs/mnist.py --train_classifier
@@ -26,10 +29,13 @@ def main(argv):
   if not FLAGS.workdir and not FLAGS.train_classifier:
     raise app.UsageError('--workdir is required (the training run to evaluate)')
   logging.set_verbosity(logging.WARNING)
-  from infogan_jax import errors, evaluation  # after flag parsing: keeps --help fast
+  from infogan_jax import errors, evaluation, workdir  # after flag parsing: keeps --help fast
   try:
     if FLAGS.train_classifier:
       evaluation.train_classifier(FLAGS.config)
+    elif workdir.seed_workdirs(FLAGS.workdir) and not workdir.has_run(FLAGS.workdir):
+      evaluation.run_seeds(FLAGS.config, FLAGS.workdir, step=FLAGS.step,
+                           samples_only=FLAGS.samples_only)
     else:
       evaluation.run(FLAGS.config, FLAGS.workdir, step=FLAGS.step,
                      samples_only=FLAGS.samples_only)

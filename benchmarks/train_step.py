@@ -6,10 +6,11 @@
 
 Each measurement runs in a fresh subprocess (cold compile, clean peak memory).
 - The bare step: `parallel.make_train_step` on one fixed batch, timed step by step.
-- The loop (--loops, each `placement:steps_per_dispatch`): `loop.train` on real MNIST, as
-  train.py runs it (data, step, dispatch pattern, logging every --log_every steps), timed
-  by its own steps/s log without the first interval (compilation); its images/s is shown
-  beside the bare step's, with their ratio.
+- The loop (--loops, each `placement:steps_per_dispatch[:num_seeds]`): `loop.train` on
+  real MNIST, as train.py runs it (data, step, dispatch pattern, logging every --log_every
+  steps), timed by its own steps/s log without the first interval (compilation, also
+  reported); its images/s (of all seeds together) is shown beside the bare step's, with
+  their ratio.
 - With a PyTorch interpreter (flag or $TORCH_PYTHON) the reference
   ../shared/bench/torch_reference.py runs in the same invocation, alternating with the
   project (with --device cuda where JAX runs on a GPU), and the table shows the ratio
@@ -69,8 +70,9 @@ def _worker(batch: int, steps: int, warmup: int, precision: str) -> dict:
 
 
 def _loop(batch: int, steps: int, precision: str, placement: str, per_dispatch: int,
-          log_every: int, data_dir: str, manual_dir: str) -> dict:
-  """Runs inside a subprocess: times loop.train (train.py's loop) on real MNIST."""
+          seeds: int, log_every: int, data_dir: str, manual_dir: str) -> dict:
+  """Runs inside a subprocess: times loop.train (train.py's loop) on real MNIST; with
+  `seeds` > 1, that many seeds trained together (images/s counts every seed's images)."""
   import json as json_lib
   import tempfile
   sys.path.insert(0, ROOT)
@@ -80,17 +82,20 @@ def _loop(batch: int, steps: int, precision: str, placement: str, per_dispatch: 
   config.batch_size, config.model.compute_dtype = batch, precision
   config.data_dir, config.manual_dir = data_dir, manual_dir
   config.data_placement, config.steps_per_dispatch = placement, per_dispatch
+  config.num_seeds = seeds
   config.log_every_steps = log_every
   config.num_train_steps = log_every * (1 + max(1, steps // log_every))
   config.sample_every_steps = config.checkpoint_every_steps = 0
   with tempfile.TemporaryDirectory() as workdir:
     loop.train(config, workdir)
-    with open(workdir_lib.metrics_path(workdir)) as f:
-      rates = [json_lib.loads(line)['steps_per_sec'] for line in f][1:]  # without compiling
-  ips = statistics.median(rates) * batch
+    log_dir = workdir_lib.seed_workdir(workdir, 0) if seeds > 1 else workdir
+    with open(workdir_lib.metrics_path(log_dir)) as f:
+      rates = [json_lib.loads(line)['steps_per_sec'] for line in f]
+  ips = statistics.median(rates[1:]) * batch * seeds   # without the compiling interval
   return {'impl': 'loop', 'placement': placement, 'steps_per_dispatch': per_dispatch,
-          'precision': precision, 'batch': batch, 'images_per_s': round(ips, 1),
-          'ms_per_step': round(batch / ips * 1e3, 2), 'intervals': len(rates)}
+          'seeds': seeds, 'precision': precision, 'batch': batch,
+          'images_per_s': round(ips, 1), 'ms_per_step': round(batch * seeds / ips * 1e3, 2),
+          'first_interval_s': round(log_every / rates[0], 1), 'intervals': len(rates) - 1}
 
 
 def _pipeline(batch: int, data_dir: str, manual_dir: str, batches: int = 300) -> dict:
@@ -108,6 +113,11 @@ def _pipeline(batch: int, data_dir: str, manual_dir: str, batches: int = 300) ->
   seconds = time.perf_counter() - start
   return {'impl': 'input_pipeline', 'batch': batch,
           'images_per_s': round(batches * batch / seconds, 1)}
+
+
+def _loop_kind(result: dict) -> str:
+  kind = f"{result['placement']}:{result['steps_per_dispatch']}"
+  return kind + (f":{result['seeds']}" if result.get('seeds', 1) > 1 else '')
 
 
 def _subprocess_json(cmd) -> dict:
@@ -129,8 +139,9 @@ def main():
   p.add_argument('--torch_reference', default=DEFAULT_REFERENCE)
   p.add_argument('--torch_threads', type=int, default=os.cpu_count() or 0)
   p.add_argument('--loops', default='',
-                 help="training loops to time, e.g. 'host:1,device:1,device:10' "
-                      '(config.data_placement:config.steps_per_dispatch); needs MNIST')
+                 help="training loops to time, e.g. 'host:1,device:1,device:10,device:10:4' "
+                      '(config.data_placement:config.steps_per_dispatch[:config.num_seeds]);'
+                      ' needs MNIST')
   p.add_argument('--log_every', type=int, default=10, help='the loops\' log interval')
   p.add_argument('--torch_device', default='',
                  help="the reference's device; default: 'cuda' where JAX runs on a GPU")
@@ -146,9 +157,10 @@ def main():
     if kind == 'step':
       result = _worker(int(batch), int(steps), args.warmup, precision)
     elif kind.startswith('loop'):
-      _, placement, per_dispatch = kind.split(':')
+      _, placement, per_dispatch, *seeds = kind.split(':')
       result = _loop(int(batch), int(steps), precision, placement, int(per_dispatch),
-                     args.log_every, args.data_dir, args.manual_dir)
+                     int(seeds[0]) if seeds else 1, args.log_every, args.data_dir,
+                     args.manual_dir)
     else:
       result = _pipeline(int(batch), args.data_dir, args.manual_dir)
     print(json.dumps(result))
@@ -203,8 +215,7 @@ def main():
   def median(impl, batch, key, precision=None, loop_kind=None):
     vals = [x[key] for x in runs if x['impl'] == impl and x['batch'] == batch
             and (precision is None or x.get('precision') == precision)
-            and (loop_kind is None
-                 or f"{x['placement']}:{x['steps_per_dispatch']}" == loop_kind)]
+            and (loop_kind is None or _loop_kind(x) == loop_kind)]
     return round(statistics.median(vals), 2) if vals else None
 
   rows = []
@@ -222,7 +233,7 @@ def main():
       for kind in loops:
         loop_ips = median('loop', batch, 'images_per_s', precision, kind)
         rows[-1][f'loop {kind} images/s'] = loop_ips
-        rows[-1][f'loop {kind} / bare'] = round(loop_ips / ips, 3)
+        rows[-1][f'loop {kind} / bare'] = round(loop_ips / ips, 3) if loop_ips else None
   machine = {'cpus': os.cpu_count(), 'platform': platform.platform(),
              'torch_device': torch_device,
              'processor': platform.processor() or platform.machine(),

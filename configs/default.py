@@ -80,6 +80,11 @@ def get_config():
   # the same steps. More steps per call saves the per-call host work on accelerators.
   config.steps_per_dispatch = 1
   config.seed = 0
+  # Seeds seed .. seed + num_seeds - 1 trained together in one program (jax.vmap over their
+  # stacked states; needs data_placement='device'), each in <workdir>/seed_<n>/, a run of
+  # its own that eval.py and infogan_jax.load read like any other. `python eval.py
+  # --workdir=<workdir>` then tabulates every seed with median, min and max.
+  config.num_seeds = 1
   # A NaN/Inf in a loss or gradient: 'stop' ends the run with a message naming the step
   # and the quantity, without saving that state (the last checkpoint stays the last good
   # one); 'skip' drops that step's update and goes on (and stops after 100 in a row).

@@ -115,6 +115,7 @@ RULES = {
     'num_train_steps': _POSITIVE,
     'steps_per_dispatch': _POSITIVE,
     'seed': _integer(0, 2**31 - 1),
+    'num_seeds': _POSITIVE,
     'on_nonfinite': _choice(*reliability.NONFINITE_POLICIES),
     # bookkeeping
     'log_every_steps': _NON_NEGATIVE,
@@ -131,7 +132,7 @@ RULES = {
 # value such runs used. `with_defaults` fills them in.
 OPTIONAL = {'on_nonfinite': 'stop', 'gan_baseline': False,
             'model.weight_init': models.WEIGHT_INITS[0], 'data_reader': 'tfds',
-            'data_placement': 'host', 'steps_per_dispatch': 1}
+            'data_placement': 'host', 'steps_per_dispatch': 1, 'num_seeds': 1}
 OPTIONAL_GROUPS = ('eval',)   # only read by eval.py
 
 
@@ -205,6 +206,11 @@ def validate(config, num_devices: int = None,
     raise ConfigError(f'config.steps_per_dispatch={config.steps_per_dispatch} runs several '
                       "steps per call on data kept on the device: set "
                       "config.data_placement='device' (MNIST), or steps_per_dispatch=1")
+  if config.num_seeds > 1 and input_pipeline.placement(config) != 'device':
+    raise ConfigError(f'config.num_seeds={config.num_seeds} trains the seeds together on data '
+                      "kept on the device: set config.data_placement='device' (MNIST)")
+  if config.seed + config.num_seeds - 1 > 2**31 - 1:
+    raise ConfigError(f'config.seed + config.num_seeds - 1 must be <= {2**31 - 1}')
   if num_processes is None:
     num_processes = jax.process_count()
   if num_devices is None:

@@ -231,6 +231,55 @@ def run(config, workdir: str, step=None, samples_only: bool = False) -> dict:
   return metrics
 
 
+# Headline metrics of a seed sweep: name in metrics.json -> column title.
+SEED_TABLE = {'categorical_accuracy': 'test accuracy (matched)',
+              'mean_category_purity': 'purity, mean', 'L_I/cat0': 'L_I cat0 (nats)',
+              'frechet_distance': 'Frechet distance'}
+
+
+def run_seeds(config, workdir: str, step=None, samples_only: bool = False) -> dict:
+  """Evaluates every seed of a config.num_seeds run (workdir/seed_<n>/) and writes
+  workdir/eval_seeds.md: the per-seed table and the median, min and max of each headline
+  metric. Returns {seed: metrics}."""
+  seed_dirs = workdir_lib.seed_workdirs(workdir)
+  if not seed_dirs:
+    raise EvaluationError(f'{workdir} holds no seed_<n>/ runs (config.num_seeds > 1)')
+  results = {}
+  for seed, seed_dir in seed_dirs.items():
+    seed_config = config.copy_and_resolve_references()
+    seed_config.seed, seed_config.num_seeds = seed, 1
+    print(f'--- seed {seed}: {seed_dir}', flush=True)
+    results[seed] = run(seed_config, seed_dir, step=step, samples_only=samples_only)
+  if samples_only:
+    return results
+  report = render_seed_table(results)
+  with open(workdir_lib.seed_table_path(workdir), 'w') as f:
+    f.write(report)
+  print(report)
+  return results
+
+
+def _lookup(metrics: dict, name: str):
+  value = metrics
+  for part in name.split('/'):
+    value = value.get(part) if isinstance(value, dict) else None
+  return value
+
+
+def render_seed_table(results: dict) -> str:
+  """A Markdown table: one row per seed, then median, min and max of each column."""
+  names = [n for n in SEED_TABLE if any(_lookup(m, n) is not None for m in results.values())]
+  lines = ['| seed | step | ' + ' | '.join(SEED_TABLE[n] for n in names) + ' |',
+           '|---' * (2 + len(names)) + '|']
+  for seed, m in sorted(results.items()):
+    lines.append(f'| {seed} | {m["step"]} | '
+                 + ' | '.join(f'{_lookup(m, n):.4g}' for n in names) + ' |')
+  for label, fn in (('median', np.median), ('min', np.min), ('max', np.max)):
+    values = [fn([_lookup(m, n) for m in results.values()]) for n in names]
+    lines.append(f'| **{label}** | | ' + ' | '.join(f'{v:.4g}' for v in values) + ' |')
+  return '\n'.join(lines) + '\n'
+
+
 def continuous_sweep(model: api.InfoGAN, rng, num_noise: int) -> dict:
   """Spearman correlation of slant and thickness with each continuous code over [-2, 2]."""
   spec, config = model.spec, model.config

@@ -1,4 +1,5 @@
-"""The training loop: data, resume, steps, logging, samples, checkpoints.
+"""The training loop: data, resume, steps, logging, samples, checkpoints; one seed, or
+several trained together (config.num_seeds).
 
 `train(config, workdir)` is what train.py calls. Re-running it on the same
 workdir resumes from the last checkpoint; the step RNG is fold_in(key(seed), step) and
@@ -19,11 +20,14 @@ import os
 import time
 
 import jax
+import jax.numpy as jnp
 import numpy as np
+from jax.sharding import NamedSharding, PartitionSpec as P
 
-from infogan_jax import checkpointing, config_validation, input_pipeline, models, parallel
+from infogan_jax import checkpointing, config_validation, device_data, input_pipeline, models
+from infogan_jax import parallel
 from infogan_jax import plotting, reliability, step as step_lib, workdir as workdir_lib
-from infogan_jax.errors import CheckpointError, ConfigError
+from infogan_jax.errors import CheckpointError, ConfigError, WorkdirError
 from infogan_jax.metric_logging import MetricLogger
 
 
@@ -46,68 +50,46 @@ def save_samples(state, config, workdir: str, step: int) -> str:
 
 
 def train(config, workdir: str, restart: bool = False):
-  """Trains (or resumes) in `workdir`; returns the final TrainState.
+  """Trains (or resumes) in `workdir`; returns the final TrainState (with config.num_seeds
+  > 1: the seeds' states stacked on a leading axis).
 
   A workdir holding a run of another config is refused (errors.WorkdirError) unless
   `restart=True`, which moves that run to workdir/replaced_<time>/. SIGTERM or SIGINT
   ends the run after the current step with a checkpoint at that step, and this function
   returns normally. Errors the user can fix are errors.UserError, with a message naming
   the cause.
+
+  config.num_seeds = S > 1 trains seeds config.seed .. config.seed + S - 1 in one program
+  (jax.vmap over their stacked states), each in its own workdir,
+  workdir_lib.seed_workdir(workdir, seed): a complete run of that seed alone
+  (config.json with num_seeds = 1), which eval.py, infogan_jax.load and train.py read
+  like any other.
   """
   mesh = parallel.make_mesh()
   # The run records (config.json) the data route it takes, 'auto' resolved.
   config = input_pipeline.resolve(config_validation.validate(config, num_devices=mesh.size))
   input_pipeline.check_available(config)  # fails fast when offline without the data
   is_lead = jax.process_index() == 0
+  stacked = config.num_seeds > 1
 
   with contextlib.ExitStack() as cleanup:
     stop = cleanup.enter_context(reliability.StopSignals())
-    # Compares with <workdir>/config.json (what infogan_jax.load() rebuilds from), then
-    # writes it.
-    workdir_lib.prepare(config, workdir, restart=restart, is_lead=is_lead)
-    # Replicated over the global mesh *before* restoring: every process then restores its
-    # own copy straight into that sharding (a restored array committed to one local
-    # device could not be re-sharded across processes afterwards).
-    state = parallel.replicate(
-        step_lib.create_train_state(config, jax.random.key(config.seed)), mesh)
-    if is_lead:
-      for path in checkpointing.remove_unfinished(workdir):
-        print(f'Removed {path}: a save that an interrupted run did not finish', flush=True)
-    mngr = checkpointing.manager(workdir, keep=config.keep_checkpoints)
-    cleanup.push(lambda exc_type, *_: _close_manager(mngr, failing=exc_type is not None))
-    restored = checkpointing.restore(mngr, state)
-    if restored is not None:
-      state = restored
-      print(f'Resuming from checkpoint at step {_step_of(state)} in {workdir}', flush=True)
-    start_step = _step_of(state)
-    last_saved = start_step if restored is not None else None
-
+    runs = [_Run(c, workdir_lib.seed_workdir(workdir, c.seed) if stacked else workdir,
+                 i if stacked else None, restart, is_lead, cleanup)
+            for i, c in enumerate(_seed_configs(config))]
+    start_step, states = _restore(runs, mesh)
+    state = _stack(states) if stacked else states[0]
     dispatch = _dispatcher(config, mesh, start_step)
-    logger = MetricLogger(workdir, enabled=is_lead)
-    cleanup.callback(logger.close)
-    guard = reliability.NonFiniteGuard(config.on_nonfinite)
-
-    def check_finite():  # before every save: a checkpoint never holds a fault
-      guard.check(last_checkpoint=None if last_saved is None
-                  else os.path.join(str(mngr.directory), str(last_saved)))
-
-    def log(done, now):
-      check_finite()
-      skipped = set(guard.take_skipped())
-      rows = _per_step(history)
-      good = [m for s, m in rows if s not in skipped] or [m for _, m in rows]
-      scalars = {k: float(np.mean([m[k] for m in good])) for k in good[0] if k != 'nonfinite'}
-      if guard.policy == 'skip':
-        scalars['nonfinite_skipped'] = len(skipped)
-      logger.write(done, scalars, steps_per_sec=(done - last_step) / (now - last_time))
 
     def every(interval, done):
       return interval and done % interval == 0
 
     # With several processes, all must see a stop request at the same step.
     stop_check_every = 1 if jax.process_count() == 1 else max(config.log_every_steps, 10)
-    print(f'Training steps {start_step}..{config.num_train_steps} in {workdir}', flush=True)
-    history, last_time, last_step = [], time.perf_counter(), start_step
+    where = workdir if not stacked else f'{workdir} (seeds {runs[0].config.seed}..' \
+                                        f'{runs[-1].config.seed})'
+    print(f'Training steps {start_step}..{config.num_train_steps} in {where}', flush=True)
+    last_time, last_step = time.perf_counter(), start_step
     stopped_by, next_stop_check = None, start_step
     step = start_step
     while step < config.num_train_steps:
@@ -123,39 +105,142 @@ def train(config, workdir: str, restart: bool = False):
                          (config.log_every_steps, config.sample_every_steps,
                           config.checkpoint_every_steps) if interval])
       state, metrics = dispatch(state, step, num_steps)
-      history.append((step + 1, metrics))
-      guard.add(step + 1, metrics)
+      for run in runs:
+        run.add(step + 1, metrics)
       step = done = step + num_steps
       if every(config.log_every_steps, done) or (config.log_every_steps
                                                  and done == config.num_train_steps):
         now = time.perf_counter()
-        log(done, now)
-        history, last_time, last_step = [], now, done
-      elif guard.num_pending >= reliability.MAX_UNCHECKED_STEPS:
-        check_finite()
+        for run in runs:
+          run.log(done, (done - last_step) / (now - last_time))
+        last_time, last_step = now, done
+      elif runs[0].guard.num_pending >= reliability.MAX_UNCHECKED_STEPS:
+        for run in runs:
+          run.check_finite()
       if is_lead and every(config.sample_every_steps, done):
-        save_samples(state, config, workdir, done)
+        for run in runs:
+          save_samples(run.take(state), run.config, run.workdir, done)
       if every(config.checkpoint_every_steps, done):
-        check_finite()
-        checkpointing.save(mngr, state)
-        last_saved = done
+        for run in runs:
+          run.save(state, done)
 
     final_step = _step_of(state)
-    if stopped_by and history and config.log_every_steps:
-      log(final_step, time.perf_counter())  # the partial interval
-    check_finite()
-    if final_step != (last_saved or 0):
-      checkpointing.save(mngr, state)
-      last_saved = final_step
-    if is_lead and config.sample_every_steps and not stopped_by:
-      save_samples(state, config, workdir, final_step)
-    checkpointing.wait(mngr, final_step)
+    rate = (final_step - last_step) / (time.perf_counter() - last_time + 1e-9)
+    for run in runs:
+      if stopped_by and run.history and config.log_every_steps:
+        run.log(final_step, rate)  # the partial interval
+      run.check_finite()
+    for run in runs:
+      if final_step != (run.last_saved or 0):
+        run.save(state, final_step)
+      if is_lead and config.sample_every_steps and not stopped_by:
+        save_samples(run.take(state), run.config, run.workdir, final_step)
+    for run in runs:
+      checkpointing.wait(run.mngr, final_step)
     if stopped_by:
-      saved = (f'with a checkpoint in {mngr.directory}' if last_saved is not None
-               else '(nothing to save yet)')
+      saved = (f'with a checkpoint in {runs[0].mngr.directory}' + (
+          f' and those of the other seeds' if stacked else '')
+               if runs[0].last_saved is not None else '(nothing to save yet)')
       print(f'{stopped_by}: stopped at step {final_step} {saved}. Re-run the same '
             'command to resume.', flush=True)
   return state
+
+
+class _Run:
+  """One seed's bookkeeping: its workdir and config.json, checkpoints, log and non-finite
+  guard. `column` is its index in the stacked state and metrics (None: not stacked)."""
+
+  def __init__(self, config, workdir: str, column, restart: bool, is_lead: bool, cleanup):
+    self.config, self.workdir, self.column = config, workdir, column
+    # Compares with <workdir>/config.json (what infogan_jax.load() rebuilds from), then
+    # writes it.
+    workdir_lib.prepare(config, workdir, restart=restart, is_lead=is_lead)
+    if is_lead:
+      for path in checkpointing.remove_unfinished(workdir):
+        print(f'Removed {path}: a save that an interrupted run did not finish', flush=True)
+    self.mngr = checkpointing.manager(workdir, keep=config.keep_checkpoints)
+    cleanup.push(lambda exc_type, *_: _close_manager(self.mngr,
+                                                     failing=exc_type is not None))
+    self.logger = MetricLogger(workdir, enabled=is_lead,
+                               label='' if column is None else f'seed {config.seed} ')
+    cleanup.callback(self.logger.close)
+    self.guard = reliability.NonFiniteGuard(config.on_nonfinite, column=column)
+    self.history = []
+    self.last_saved = None
+
+  def take(self, tree):
+    """This seed's part of a stacked state."""
+    if self.column is None:
+      return tree
+    return jax.tree.map(lambda x: x[self.column], tree)
+
+  def add(self, first_step: int, metrics) -> None:
+    self.history.append((first_step, metrics))
+    self.guard.add(first_step, metrics)
+
+  def check_finite(self) -> None:  # before every save: a checkpoint never holds a fault
+    self.guard.check(last_checkpoint=None if self.last_saved is None
+                     else os.path.join(str(self.mngr.directory), str(self.last_saved)))
+
+  def log(self, done: int, steps_per_sec: float) -> None:
+    self.check_finite()
+    skipped = set(self.guard.take_skipped())
+    rows = _per_step(self.history, self.column)
+    good = [m for s, m in rows if s not in skipped] or [m for _, m in rows]
+    scalars = {k: float(np.mean([m[k] for m in good])) for k in good[0] if k != 'nonfinite'}
+    if self.guard.policy == 'skip':
+      scalars['nonfinite_skipped'] = len(skipped)
+    self.logger.write(done, scalars, steps_per_sec=steps_per_sec)
+    self.history = []
+
+  def save(self, state, step: int) -> None:
+    self.check_finite()
+    checkpointing.save(self.mngr, self.take(state))
+    self.last_saved = step
+
+
+def _seed_configs(config):
+  """One config per seed trained: config.seed .. config.seed + num_seeds - 1."""
+  if config.num_seeds == 1:
+    return [config]
+  configs = []
+  for i in range(config.num_seeds):
+    c = config.copy_and_resolve_references()
+    c.seed, c.num_seeds = config.seed + i, 1
+    configs.append(c)
+  return configs
+
+
+def _restore(runs, mesh):
+  """(start step, [each run's state]): the runs' latest common checkpoint, or fresh."""
+  # Replicated over the global mesh *before* restoring: every process then restores its
+  # own copy straight into that sharding (a restored array committed to one local
+  # device could not be re-sharded across processes afterwards).
+  states = [parallel.replicate(
+      step_lib.create_train_state(run.config, jax.random.key(run.config.seed)), mesh)
+            for run in runs]
+  saved = [set(run.mngr.all_steps()) for run in runs]
+  if not any(saved):
+    return 0, states
+  common = set.intersection(*saved)
+  if not common:
+    raise WorkdirError(
+        'the seeds trained together have no checkpoint step in common ('
+        + '; '.join(f'{run.workdir}: {sorted(s)}' for run, s in zip(runs, saved))
+        + '): pass --restart to move them aside and start over.')
+  step = max(common)
+  restored = [checkpointing.restore(run.mngr, s, step) for run, s in zip(runs, states)]
+  for run in runs:
+    run.last_saved = step
+    print(f'Resuming from checkpoint at step {step} in {run.workdir}', flush=True)
+  return step, restored
+
+
+def _stack(states):
+  """The seeds' states as one, their arrays stacked on a leading axis (the networks and
+  optimizers, built from configs that differ only in the seed, are the first's)."""
+  return states[0].replace(**jax.tree.map(lambda *x: jnp.stack(x),
+                                          *[s.variables() for s in states]))
 
 
 def _dispatcher(config, mesh, start_step: int):
@@ -167,10 +252,20 @@ def _dispatcher(config, mesh, start_step: int):
       raise ConfigError(f'config.batch_size={config.batch_size} is larger than the '
                         f"{len(images)} training examples (config.data_placement='device')")
     images = parallel.replicate(images, mesh)   # once: every batch is gathered on device
+    stacked = config.num_seeds > 1
+    seed = (config.seed + np.arange(config.num_seeds, dtype=np.int32) if stacked
+            else np.int32(config.seed))
+    orders = device_data.EpochOrders(seed, config.batch_size, len(images),
+                                     config.steps_per_dispatch,
+                                     sharding=NamedSharding(mesh, P()))
     steps = parallel.make_device_data_steps(mesh, config.batch_size,
-                                            config.model.output_activation)
-    seed = np.int32(config.seed)
-    return lambda state, step, num_steps: steps(state, images, seed, np.int32(step), num_steps)
+                                            config.model.output_activation, stacked=stacked)
+
+    def dispatch_on_device(state, step, num_steps):
+      first_epoch, epoch_orders = orders.for_steps(step)
+      return steps(state, images, epoch_orders, np.int32(first_epoch), seed, np.int32(step),
+                   num_steps)
+    return dispatch_on_device
 
   data = input_pipeline.create_dataset(config, config.batch_size // jax.process_count(),
                                        split='train', seed=config.seed,
@@ -189,17 +284,21 @@ def _dispatcher(config, mesh, start_step: int):
   return dispatch
 
 
-def _per_step(history):
-  """[(step, {name: host value})] from [(first step, metrics stacked over steps)]."""
+def _per_step(history, column=None):
+  """[(step, {name: host value})] from [(first step, metrics stacked over steps)], of
+  seed `column` where the metrics are also stacked over seeds ([steps, seeds])."""
   rows = []
   for first, metrics in jax.device_get(history):
+    if column is not None:
+      metrics = {k: v[:, column] for k, v in metrics.items()}
     for i in range(len(metrics['nonfinite'])):
       rows.append((first + i, {k: v[i] for k, v in metrics.items()}))
   return rows
 
 
 def _step_of(state) -> int:
-  return int(checkpointing.host_value(state.step))
+  """The state's step (several seeds trained together share it)."""
+  return int(np.max(checkpointing.host_value(state.step)))
 
 
 def _close_manager(mngr, failing: bool) -> None:

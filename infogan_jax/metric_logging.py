@@ -37,8 +37,9 @@ class _EventWriter:
 
 class MetricLogger:
 
-  def __init__(self, workdir: str, enabled: bool = True, tensorboard: bool = True):
-    self.enabled = enabled
+  def __init__(self, workdir: str, enabled: bool = True, tensorboard: bool = True,
+               label: str = ''):
+    self.enabled, self.label = enabled, label   # label: what the console line starts with
     self._writer = None
     self._jsonl = None
     if not enabled:
@@ -65,7 +66,7 @@ class MetricLogger:
       self._writer.scalars(int(step), {k: v for k, v in record.items() if k != 'step'})
     mi = ' '.join(f'{k[3:]}={v:.3f}' for k, v in scalars.items() if k.startswith('mi/'))
     rate = f' {steps_per_sec:.2f} steps/s' if steps_per_sec else ''
-    print(f'step {step:>6}{rate} | d_loss={scalars["d_loss"]:.3f} '
+    print(f'{self.label}step {step:>6}{rate} | d_loss={scalars["d_loss"]:.3f} '
           f'g_loss={scalars["g_loss"]:.3f} | L_I(nats) {mi} | '
           f'D(real)={scalars["d_real"]:.2f} D(fake)={scalars["d_fake"]:.2f}',
           file=sys.stdout, flush=True)

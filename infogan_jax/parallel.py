@@ -72,36 +72,58 @@ def make_train_step(mesh, with_latents: bool = False):
   return jax.jit(sharded, donate_argnums=0)
 
 
-def make_device_data_steps(mesh, batch_size: int, output_activation: str):
+def make_device_data_steps(mesh, batch_size: int, output_activation: str,
+                           stacked: bool = False):
   """A jitted, state-donating call running several steps on data kept on the device:
-  (state, images_uint8, seed, first_step, num_steps) -> (state, metrics), each metric
-  stacked over the steps ([num_steps]); `num_steps` is static (one program per length).
+  (state, images_uint8, orders, first_epoch, seed, first_step, num_steps) -> (state,
+  metrics), each metric stacked over the steps ([num_steps]); `num_steps` is static (one
+  program per length).
 
-  `images_uint8` is the whole training split, replicated over `mesh`. Step s gathers its
-  global batch from (seed, s) (device_data.py), each device its own rows, and draws its
-  latents from (seed, s, device index) exactly as `make_train_step`'s callers do.
+  `images_uint8` is the whole training split and `orders` the epoch orders the steps need
+  (device_data.EpochOrders), both replicated over `mesh`. Step s gathers its global batch
+  from them (device_data.batch), each device its own rows, and draws its latents from
+  (seed, s, device index) exactly as `make_train_step`'s callers do.
+
+  `stacked`: several seeds at once. `state` holds their states stacked on a leading axis,
+  `seed` is a vector and `orders` has a leading seed axis; each seed's step is the step
+  it takes alone, under jax.vmap. Metrics are then [num_steps, seeds].
   """
   rows = batch_size // mesh.size
+  # XLA's CPU backend runs a step inside a loop (lax.scan's while) about 6 times slower
+  # than the same step on its own (docs/performance.md): there the steps are unrolled
+  # (compile time grows with their number); elsewhere they stay a loop.
+  unroll = jax.default_backend() == 'cpu'
 
-  def per_device(state, images, seed, first_step, num_steps):
+  def per_device(state, images, orders, first_epoch, seed, first_step, num_steps):
     device = jax.lax.axis_index(AXIS)
 
-    def one_step(state, step):
-      batch = {'image': device_data.batch(images, seed, step, batch_size, output_activation,
-                                          start=device * rows, rows=rows)}
+    def seed_step(state, seed, orders, step):
+      batch = {'image': device_data.batch(images, orders, first_epoch, step, batch_size,
+                                          output_activation, start=device * rows, rows=rows)}
       rng = jax.random.fold_in(step_lib.step_rng(seed, step), device)
       return step_lib.train_step(state, batch, rng, axis_name=AXIS)
 
+    if stacked:
+      seed_step = jax.vmap(seed_step, in_axes=(0, 0, 0, None))
+
+    def one_step(state, step):
+      return seed_step(state, seed, orders, step)
+
+    if unroll or num_steps == 1:
+      history = []
+      for i in range(num_steps):
+        state, metrics = one_step(state, first_step + i)
+        history.append(metrics)
+      return state, jax.tree.map(lambda *m: jnp.stack(m), *history)
     steps = first_step + jnp.arange(num_steps, dtype=jnp.int32)
     return jax.lax.scan(one_step, state, steps)
 
-  def call(state, images, seed, first_step, num_steps):
+  def call(state, images, orders, first_epoch, seed, first_step, num_steps):
     sharded = jax.shard_map(functools.partial(per_device, num_steps=num_steps), mesh=mesh,
-                            in_specs=(P(), P(), P(), P()), out_specs=(P(), P()),
-                            check_vma=True)
-    return sharded(state, images, seed, first_step)
+                            in_specs=(P(),) * 6, out_specs=(P(), P()), check_vma=True)
+    return sharded(state, images, orders, first_epoch, seed, first_step)
 
-  return jax.jit(call, donate_argnums=0, static_argnums=4)
+  return jax.jit(call, donate_argnums=0, static_argnums=6)
 
 
 def replicate(tree, mesh):

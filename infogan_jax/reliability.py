@@ -107,15 +107,17 @@ class NonFiniteGuard:
   'skip' counts the steps whose update train_step dropped.
   """
 
-  def __init__(self, policy: str):
+  def __init__(self, policy: str, column: Optional[int] = None):
     self.policy = policy
+    self.column = column   # several seeds trained together: this seed's column
     self._pending: List[Tuple[int, dict]] = []
     self.num_pending = 0                 # steps added since the last check
     self.skipped_steps: List[int] = []   # since the last `take_skipped`
     self._consecutive = 0
 
   def add(self, first_step: int, metrics: dict) -> None:
-    """The metrics of steps first_step, first_step + 1, ..., stacked on a leading axis."""
+    """The metrics of steps first_step, first_step + 1, ..., stacked on a leading axis
+    (and on a second, seed axis when `column` is set)."""
     self._pending.append((first_step, metrics))
     self.num_pending += len(metrics['nonfinite'])
 
@@ -127,6 +129,8 @@ class NonFiniteGuard:
     pending, self._pending, self.num_pending = self._pending, [], 0
     masks = jax.device_get([m['nonfinite'] for _, m in pending])
     for (first_step, metrics), step_masks in zip(pending, masks):
+      if self.column is not None:
+        step_masks = step_masks[:, self.column]
       for i, mask in enumerate(step_masks):
         self._check_step(first_step + i, int(mask), metrics, i, last_checkpoint)
 
@@ -135,7 +139,8 @@ class NonFiniteGuard:
       self._consecutive = 0
       return
     import jax
-    what = describe_nonfinite(mask, {k: v[index] for k, v in jax.device_get(metrics).items()})
+    at = index if self.column is None else (index, self.column)
+    what = describe_nonfinite(mask, {k: v[at] for k, v in jax.device_get(metrics).items()})
     if self.policy == 'stop':
       saved = (f'the last checkpoint, {last_checkpoint}, was written before it and '
                'is intact' if last_checkpoint else 'no checkpoint had been written yet')

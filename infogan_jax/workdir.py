@@ -7,6 +7,8 @@
     <workdir>/samples/             sample grids written during training
     <workdir>/eval/<step>/         eval.py's metrics.json, report.md and figures
     <workdir>/replaced_<time>/     earlier runs moved aside by --restart
+    <workdir>/seed_<n>/            config.num_seeds > 1: each seed's run, laid out as above
+    <workdir>/eval_seeds.md        eval.py's table of those seeds
 
 Every module asks this one for these paths. `prepare` compares a new run's config with
 config.json before any work: resuming under another config would continue a checkpoint
@@ -31,6 +33,7 @@ TENSORBOARD = 'tensorboard'
 SAMPLES = 'samples'
 EVAL = 'eval'
 REPLACED_PREFIX = 'replaced_'
+SEED_PREFIX = 'seed_'
 
 # Fields that may change when a run is resumed: how long it runs, what it logs and keeps,
 # where the data is read from, how faults are handled, how many steps one call runs (the
@@ -65,6 +68,28 @@ def sample_path(workdir: str, step: int) -> str:
 
 def eval_dir(workdir: str, step: int) -> str:
   return os.path.join(workdir, EVAL, str(step))
+
+
+def seed_workdir(workdir: str, seed: int) -> str:
+  """Where seed `seed` of a config.num_seeds > 1 run lives."""
+  return os.path.join(workdir, f'{SEED_PREFIX}{seed}')
+
+
+def seed_workdirs(workdir: str) -> dict:
+  """{seed: its workdir} of the seeds a config.num_seeds > 1 run trained in `workdir`."""
+  if not os.path.isdir(workdir):
+    return {}
+  found = {}
+  for name in os.listdir(workdir):
+    number = name[len(SEED_PREFIX):]
+    path = os.path.join(workdir, name)
+    if name.startswith(SEED_PREFIX) and number.isdigit() and os.path.isdir(path):
+      found[int(number)] = path
+  return dict(sorted(found.items()))
+
+
+def seed_table_path(workdir: str) -> str:
+  return os.path.join(workdir, 'eval_seeds.md')
 
 
 def has_run(workdir: str) -> bool:
