@@ -20,6 +20,7 @@ Writes a JSON file (--output).
 from __future__ import annotations
 
 import argparse
+import importlib.util
 import json
 import os
 import platform
@@ -206,7 +207,7 @@ def main():
         runs.append(res)
         print(json.dumps(res), flush=True)
   pipeline = None
-  if args.data_dir or args.manual_dir:
+  if (args.data_dir or args.manual_dir) and importlib.util.find_spec('tensorflow_datasets'):
     pipeline = _subprocess_json([sys.executable, __file__, '--_worker', 'pipeline',
                                  str(max(batches)), '0', 'float32',
                                  f'--data_dir={args.data_dir}', f'--manual_dir={args.manual_dir}'])

@@ -1,0 +1,34 @@
+#!/usr/bin/env bash
+# The GPU measurement of the accelerator path (issue 17), prepared for one run on a lent
+# H100/H200 (the device tool; see /work/.library/device/README.md). Not yet run: no GPU was
+# lent to the session that wrote it.
+#
+# Prepare here, in the repository root (these folders stay out of git):
+#   echo /.whl/ >> .git/info/exclude; echo /.gpu_data/ >> .git/info/exclude
+#   python3 -m pip download --no-deps --only-binary=:all: --python-version 3.12 \
+#     --implementation cp --platform manylinux2014_x86_64 -d .whl ml_collections PyYAML
+#   mkdir -p .gpu_data && cp ../shared/data/mnist/*.gz ../shared/bench/torch_reference.py .gpu_data/
+# Run there with carry=['.whl', '.gpu_data']:  bash benchmarks/gpu_check.sh
+# Results: $OUT/gpu_bench.log (the table) and $OUT/gpu_bench.json.
+#
+# It measures, in one run: the bare step and the loop with MNIST on the device at batch 128
+# and 1024, one and ten steps per call, eight seeds at once, and the PyTorch reference on
+# the same GPU (--device cuda). Targets (issue 17): loop >= 90% of the bare step; batch 128
+# under 1.5 ms per step in the loop; 8 seeds in at most 2x the wall time of one (the
+# device:10:8 loop's images/s >= 4x the device:10 loop's).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+OUT=${OUT:-/tmp/gpu_check}
+mkdir -p "$OUT"
+if ls .whl/*.whl >/dev/null 2>&1; then
+  python3 -m pip install -q --no-index --no-deps --no-compile --no-cache-dir --upgrade \
+    --target /tmp/site .whl/*.whl
+  export PYTHONPATH=/tmp/site${PYTHONPATH:+:$PYTHONPATH}
+fi
+export PYTHONUNBUFFERED=1
+nvidia-smi --query-gpu=name,memory.total --format=csv,noheader 2>/dev/null | tee "$OUT/gpu.txt" || true
+python3 benchmarks/train_step.py --batch_sizes="${BATCH_SIZES:-128,1024}" --rounds="${ROUNDS:-2}" \
+  --steps="${STEPS:-100}" --log_every="${LOG_EVERY:-50}" \
+  --loops="${LOOPS:-device:1,device:10,device:10:8}" --manual_dir=.gpu_data \
+  --torch_python="${TORCH_PYTHON:-python3}" --torch_reference=.gpu_data/torch_reference.py \
+  --output="$OUT/gpu_bench.json" 2>&1 | tee "$OUT/gpu_bench.log"
