@@ -86,7 +86,8 @@ def make_device_data_steps(mesh, batch_size: int, output_activation: str,
 
   `stacked`: several seeds at once. `state` holds their states stacked on a leading axis,
   `seed` is a vector and `orders` has a leading seed axis; each seed's step is the step
-  it takes alone, under jax.vmap. Metrics are then [num_steps, seeds].
+  it takes alone, under jax.vmap (on CPU: one after another). Metrics are then
+  [num_steps, seeds].
   """
   rows = batch_size // mesh.size
   # XLA's CPU backend runs a step inside a loop (lax.scan's while) about 6 times slower
@@ -103,20 +104,36 @@ def make_device_data_steps(mesh, batch_size: int, output_activation: str,
       rng = jax.random.fold_in(step_lib.step_rng(seed, step), device)
       return step_lib.train_step(state, batch, rng, axis_name=AXIS)
 
-    if stacked:
-      seed_step = jax.vmap(seed_step, in_axes=(0, 0, 0, None))
-
     def one_step(state, step):
+      if stacked:
+        return jax.vmap(seed_step, in_axes=(0, 0, 0, None))(state, seed, orders, step)
       return seed_step(state, seed, orders, step)
 
+    steps = [first_step + i for i in range(num_steps)]
+    if stacked and unroll:
+      # On CPU, vmap turns the products of S different parameter sets into batched and
+      # grouped ones that XLA's CPU backend runs about 2x slower per seed than S separate
+      # steps (docs/performance.md); there is no idle hardware to fill, so each seed takes
+      # its steps on its own, one seed after another, in the same program (its state
+      # taken out of the stack once per call).
+      take = lambda tree, i: jax.tree.map(lambda x: x[i], tree)
+      stack = lambda trees: jax.tree.map(lambda *x: jnp.stack(x), *trees)
+      states, history = [], []
+      for i in range(len(seed)):
+        seed_state, seed_metrics = take(state, i), []
+        for step in steps:
+          seed_state, metrics = seed_step(seed_state, seed[i], orders[i], step)
+          seed_metrics.append(metrics)
+        states.append(seed_state)
+        history.append(stack(seed_metrics))
+      return stack(states), jax.tree.map(lambda *x: jnp.stack(x, axis=1), *history)
     if unroll or num_steps == 1:
       history = []
-      for i in range(num_steps):
-        state, metrics = one_step(state, first_step + i)
+      for step in steps:
+        state, metrics = one_step(state, step)
         history.append(metrics)
       return state, jax.tree.map(lambda *m: jnp.stack(m), *history)
-    steps = first_step + jnp.arange(num_steps, dtype=jnp.int32)
-    return jax.lax.scan(one_step, state, steps)
+    return jax.lax.scan(one_step, state, first_step + jnp.arange(num_steps, dtype=jnp.int32))
 
   def call(state, images, orders, first_epoch, seed, first_step, num_steps):
     sharded = jax.shard_map(functools.partial(per_device, num_steps=num_steps), mesh=mesh,
