@@ -65,8 +65,7 @@ def batch(images_uint8, orders, first_epoch, step, batch_size: int, output_activ
   """Rows [start, start + rows) of the global batch of `step`, scaled like the host
   pipeline (input_pipeline) to the generator's output range."""
   idx = indices(orders, first_epoch, step, batch_size, start, rows)
-  lo, hi = models.output_range(output_activation)
-  return images_uint8[idx].astype(jnp.float32) * ((hi - lo) / 255.0) + lo
+  return models.from_uint8(images_uint8[idx].astype(jnp.float32), output_activation)
 
 
 class EpochOrders:

@@ -163,12 +163,6 @@ def check_available(config) -> None:
         'installed: install it, or use --config.data_placement=device (no TensorFlow)')
 
 
-def _scale_uint8(images, output_activation: str):
-  """Pixel values 0..255 -> the generator's output range."""
-  lo, hi = models.output_range(output_activation)
-  return images * ((hi - lo) / 255.0) + lo
-
-
 def create_dataset(config, batch_size: int, split: str = 'train', seed: int = 0,
                    repeat: bool = True, shuffle: bool = True,
                    skip_batches: int = 0) -> Iterator[dict]:
@@ -190,7 +184,7 @@ def create_dataset(config, batch_size: int, split: str = 'train', seed: int = 0,
   activation = config.model.output_activation
 
   def prepare(example):
-    image = _scale_uint8(tf.cast(example['image'], tf.float32), activation)
+    image = models.from_uint8(tf.cast(example['image'], tf.float32), activation)
     return {'image': image, 'label': tf.cast(example['label'], tf.int32)}
 
   if repeat:
@@ -221,7 +215,7 @@ def load_split_uint8(config, split: str = 'test'):
 def load_split_arrays(config, split: str = 'test'):
   """The whole split as numpy arrays (images float32 in the generator's range, labels)."""
   images, labels = load_split_uint8(config, split)
-  return _scale_uint8(images.astype(np.float32), config.model.output_activation), labels
+  return models.from_uint8(images.astype(np.float32), config.model.output_activation), labels
 
 
 # --- toy data: 8 Gaussians on a ring --------------------------------------------------

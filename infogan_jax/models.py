@@ -45,6 +45,13 @@ def output_range(output_activation: str):
   return _OUTPUT_RANGES[output_activation]
 
 
+def from_uint8(images, output_activation: str):
+  """Pixel values 0..255 (as floats) -> the generator's output range; numpy, JAX and tf.data
+  arrays alike, so that every input route scales the same way."""
+  lo, hi = output_range(output_activation)
+  return images * ((hi - lo) / 255.0) + lo
+
+
 def to_unit(images, output_activation: str):
   """Images in the generator's output range -> [0, 1]."""
   lo, hi = output_range(output_activation)
