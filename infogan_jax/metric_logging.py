@@ -13,13 +13,17 @@ import sys
 import time
 from typing import Dict
 
-from infogan_jax import workdir as workdir_lib
+from infogan_jax import input_pipeline, workdir as workdir_lib
 
 
 class _EventWriter:
   """TensorBoard scalars through the tensorboard package (no TensorFlow needed)."""
 
   def __init__(self, logdir: str):
+    if input_pipeline.tensorflow_installed():
+      # The tensorboard package then does its file I/O through TensorFlow, which would
+      # also claim every GPU: import it the way the data pipeline does, off accelerators.
+      input_pipeline.tensorflow()
     from tensorboard.compat.proto import event_pb2, summary_pb2
     from tensorboard.summary.writer.event_file_writer import EventFileWriter
     self._event, self._summary = event_pb2.Event, summary_pb2.Summary
