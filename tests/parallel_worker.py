@@ -11,6 +11,7 @@ XLA_FLAGS (set by the caller) force the device count.
         train.py's main() with those flags; each process then writes its final
         TrainState arrays to OUT.npz with '{process}' replaced by its process index
 """
+import json
 import os
 import sys
 
@@ -69,7 +70,9 @@ def equivalence(out_dir, steps=3):
 def train(out, argv):
   from absl import app
   import train as train_py
-  from infogan_jax import loop
+  from infogan_jax import loop, mnist_files
+  if os.environ.get('TEST_MNIST_SHA256'):   # the test's own small MNIST archives
+    mnist_files.SHA256 = json.loads(os.environ['TEST_MNIST_SHA256'])
 
   run = loop.train
 

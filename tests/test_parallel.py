@@ -85,13 +85,14 @@ def _free_port():
     return s.getsockname()[1]
 
 
-def _two_processes(out, *flags):
+def _two_processes(out, *flags, config='configs/ring8.py', env=None):
   """train.py as processes 0 and 1 of 2 (2 CPU devices each) on a localhost coordinator.
   Returns their stdouts."""
-  common = [sys.executable, WORKER, 'train', out, '--config=configs/ring8.py', *flags,
+  common = [sys.executable, WORKER, 'train', out, f'--config={config}', *flags,
             f'--coordinator_address=localhost:{_free_port()}', '--num_processes=2']
   logs = [tempfile.TemporaryFile('w+') for _ in range(2)]  # pipes could fill and block
-  procs = [subprocess.Popen(common + [f'--process_id={i}'], env=_env(2), cwd=ROOT,
+  procs = [subprocess.Popen(common + [f'--process_id={i}'], env={**_env(2), **(env or {})},
+                            cwd=ROOT,
                             stdout=log, stderr=subprocess.STDOUT, text=True)
            for i, log in enumerate(logs)]
   try:
@@ -139,10 +140,16 @@ def _assert_matches_reference(got, reference):
   practice 99.9%) must agree at fp32 tolerance, and all of them within 1e-3. (Had the
   processes read the same rows instead of halves of the global batch, 86% of the
   entries would differ after 3 steps, the median leaf by 2e-3.)"""
+  _assert_parameters_match(got, {jax.tree_util.keystr(key): value for key, value in
+                                 jax.tree_util.tree_leaves_with_path(reference)})
+
+
+def _assert_parameters_match(got, expected, skip=lambda name: False):
+  """`_assert_matches_reference` on flat {name: array} dicts (the workers' npz files),
+  without the entries `skip` names."""
   close = total = 0
-  for key, value in jax.tree_util.tree_leaves_with_path(reference):
-    name = jax.tree_util.keystr(key)
-    if 'params' in name:
+  for name, value in expected.items():
+    if 'params' in name and not skip(name):
       np.testing.assert_allclose(got[name], value, rtol=0, atol=1e-3, err_msg=name)
       match = np.isclose(got[name], value, rtol=1e-4, atol=1e-6)
       close, total = close + match.sum(), total + match.size
@@ -179,6 +186,35 @@ def test_two_processes_train_checkpoint_resume_and_agree(tmp_path):
     # Each process fed its own half of the global batch: the result is the
     # single-process run on that global batch.
     _assert_matches_reference(p0, reference[step])
+
+
+def test_data_on_the_device_gives_two_processes_the_run_of_one(tmp_path, mock_mnist_archives):
+  """MNIST kept on the device: every process holds the split and each of the 4 devices
+  gathers its rows of the global batch, so 2 processes x 2 devices train as 1 x 4."""
+  folder, sums = mock_mnist_archives
+  flags = ['--config.data_reader=archives', f'--config.manual_dir={folder}',
+           '--config.num_train_steps=3', '--config.steps_per_dispatch=3',
+           '--config.log_every_steps=3', '--config.sample_every_steps=0',
+           '--config.checkpoint_every_steps=0']
+  env = {'TEST_MNIST_SHA256': json.dumps(sums)}
+  outputs = _two_processes(str(tmp_path / 'two{process}.npz'), *flags,
+                           f'--workdir={tmp_path / "two"}', config='configs/tiny.py', env=env)
+  assert 'process 1/2: 2 local of 4 devices, step 3' in outputs[1]
+  one = subprocess.run([sys.executable, WORKER, 'train', str(tmp_path / 'one{process}.npz'),
+                        '--config=configs/tiny.py', *flags, f'--workdir={tmp_path / "one"}'],
+                       env={**_env(4), **env}, cwd=ROOT, capture_output=True, text=True,
+                       timeout=300)
+  assert one.returncode == 0, one.stderr[-3000:]
+  assert 'process 0/1: 4 local of 4 devices, step 3' in one.stdout
+  p0, p1 = _load(tmp_path / 'two0.npz'), _load(tmp_path / 'two1.npz')
+  single = _load(tmp_path / 'one0.npz')
+  for name in p0:
+    np.testing.assert_array_equal(p0[name], p1[name], err_msg=name)
+  # The conv networks' biases that feed a BatchNorm have an exactly-zero true gradient:
+  # Adam turns their float noise into steps of either sign (as in test_device_data).
+  _assert_parameters_match(p0, single, skip=lambda name: any(
+      f"['{layer}']['bias']" in name
+      for layer in ('Dense_0', 'Dense_1', 'ConvTranspose2x_0', 'Conv_1')))
 
 
 def test_ring8_processes_get_disjoint_slices_of_one_global_batch():
