@@ -84,6 +84,11 @@ class InfoGAN:
 def load(workdir: str, config=None, step: Optional[int] = None) -> InfoGAN:
   """Restores a workdir's latest (or `step`) checkpoint into an InfoGAN model, built from
   the config the run recorded (or `config`). Raises errors.EvaluationError."""
+  seeds = workdir_lib.seed_workdirs(workdir)
+  if seeds and not workdir_lib.has_run(workdir):
+    raise EvaluationError(
+        f'{workdir} holds several seeds trained together (config.num_seeds): load one of '
+        + ', '.join(seeds.values()))
   try:
     config = workdir_lib.read_config(workdir) if config is None else config
   except WorkdirError as e:

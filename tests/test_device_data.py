@@ -8,6 +8,7 @@ import sys
 
 import jax
 import numpy as np
+import pytest
 import tensorflow_datasets as tfds
 
 from configs import tiny
@@ -133,7 +134,6 @@ def test_cli_trains_and_evaluates_without_tensorflow(mock_mnist_archives, tmp_pa
 
 
 def test_data_route_combinations_are_named():
-  import pytest
   from configs import ring8
   from infogan_jax import config_validation, errors
   cfg = ring8.get_config()
@@ -192,8 +192,11 @@ def test_seeds_trained_together_equal_each_seed_alone(tmp_path):
       recorded = json.load(f)
     assert recorded['seed'] == seed and recorded['num_seeds'] == 1
     assert int(_restored(seed_dir, cfg).step) == 4
-  # eval.py on the sweep's workdir goes seed by seed.
-  from infogan_jax import evaluation
+  # infogan_jax.load names the seeds' workdirs; eval.py on the sweep's workdir goes seed
+  # by seed.
+  from infogan_jax import api, errors, evaluation
+  with pytest.raises(errors.EvaluationError, match='seed_0, .*seed_2'):
+    api.load(str(tmp_path / 'seeds'))
   figures = evaluation.run_seeds(cfg, str(tmp_path / 'seeds'), samples_only=True)
   assert sorted(figures) == [0, 1, 2] and all(r['step'] == 4 for r in figures.values())
 
