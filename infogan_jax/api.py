@@ -10,6 +10,7 @@ from its prior. Pure JAX underneath: jitted, batched.
 """
 from __future__ import annotations
 
+import json
 import os
 from typing import Optional
 
@@ -83,16 +84,34 @@ class InfoGAN:
 
 def load(workdir: str, config=None, step: Optional[int] = None) -> InfoGAN:
   """Restores a workdir's latest (or `step`) checkpoint into an InfoGAN model, built from
-  the config the run recorded (or `config`). Raises errors.EvaluationError."""
+  the config the run recorded. A `config` given instead must agree with the recorded one
+  on the model (workdir.MODEL_FIELDS); for a workdir without config.json it is the only
+  description of the model. Raises errors.EvaluationError."""
+  workdir = os.path.expanduser(workdir)
   seeds = workdir_lib.seed_workdirs(workdir)
   if seeds and not workdir_lib.has_run(workdir):
     raise EvaluationError(
         f'{workdir} holds several seeds trained together (config.num_seeds): load one of '
         + ', '.join(seeds.values()))
-  try:
-    config = workdir_lib.read_config(workdir) if config is None else config
-  except WorkdirError as e:
-    raise EvaluationError(str(e)) from None
+  recorded = None
+  if config is None or os.path.exists(workdir_lib.config_path(workdir)):
+    try:
+      recorded = workdir_lib.read_config(workdir)
+    except WorkdirError as e:
+      raise EvaluationError(str(e)) from None
+  if config is None:
+    config = recorded
+  elif recorded is not None:
+    # A config given here must build the model the run trained (eval.py passes the
+    # command line's): networks, latent layout and data range are compared.
+    diffs = workdir_lib.config_differences(
+        recorded.to_dict(), json.loads(config.to_json_best_effort()),
+        fields=workdir_lib.MODEL_FIELDS)
+    if diffs:
+      shown = '; '.join(diffs[:6]) + ('; ...' if len(diffs) > 6 else '')
+      raise EvaluationError(
+          f'{workdir} was trained with another model ({shown}). Use the settings of '
+          f'{workdir_lib.config_path(workdir)} (infogan_jax.load without config= uses them).')
   state = step_lib.create_train_state(config, jax.random.key(0))
   ckpt_dir = workdir_lib.checkpoint_dir(workdir)
   if not os.path.isdir(ckpt_dir):

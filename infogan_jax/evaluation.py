@@ -151,6 +151,7 @@ def train_classifier(config) -> dict:
 
 def run(config, workdir: str, step=None, samples_only: bool = False) -> dict:
   """Writes <workdir>/eval/<step>/{metrics.json, report.md, *.png}; returns the metrics."""
+  workdir = os.path.expanduser(workdir)
   model = api.load(workdir, config, step)
   spec = model.spec
   out_dir = workdir_lib.eval_dir(workdir, model.step)
@@ -241,6 +242,7 @@ def run_seeds(config, workdir: str, step=None, samples_only: bool = False) -> di
   """Evaluates every seed of a config.num_seeds run (workdir/seed_<n>/) and writes
   workdir/eval_seeds.md: the per-seed table and the median, min and max of each headline
   metric. Returns {seed: metrics}."""
+  workdir = os.path.expanduser(workdir)
   seed_dirs = workdir_lib.seed_workdirs(workdir)
   if not seed_dirs:
     raise EvaluationError(f'{workdir} holds no seed_<n>/ runs (config.num_seeds > 1)')

@@ -65,6 +65,7 @@ def train(config, workdir: str, restart: bool = False):
   (config.json with num_seeds = 1), which eval.py, infogan_jax.load and train.py read
   like any other.
   """
+  workdir = os.path.expanduser(workdir)   # `--workdir=~/runs/x` reaches us unexpanded
   mesh = parallel.make_mesh()
   # The run records (config.json) the data route it takes, 'auto' resolved.
   config = input_pipeline.resolve(config_validation.validate(config, num_devices=mesh.size))

@@ -137,15 +137,23 @@ def _flatten(tree, prefix=''):
   return out
 
 
-def config_differences(old: dict, new: dict) -> List[str]:
-  """'config.x: a in the workdir, b now' for every field that may not change on resume.
+# Fields that define a trained model (its networks, its latent layout, its data's value
+# range): a config used to load or evaluate a run must agree with the run's on these.
+MODEL_FIELDS = ('dataset', 'latent', 'model')
+
+
+def config_differences(old: dict, new: dict, fields=None) -> List[str]:
+  """'config.x: a in the workdir, b now' for every field that may not change on resume
+  (or, given `fields`, for those top-level fields only).
 
   Fields present on one side only (added to the schema later) are not compared.
   """
   old, new = _flatten(old), _flatten(new)
   diffs = []
   for name in sorted(set(old) & set(new)):
-    if name.split('.')[0] in RESUMABLE_CHANGES or name in RESUMABLE_CHANGES:
+    top = name.split('.')[0]
+    if (top in RESUMABLE_CHANGES or name in RESUMABLE_CHANGES if fields is None
+        else top not in fields):
       continue
     if old[name] != new[name]:
       diffs.append(f'config.{name}: {old[name]!r} in the workdir, {new[name]!r} now')

@@ -116,3 +116,20 @@ def test_eval_end_to_end_on_tiny_config(tmp_path, trained_tiny):
                'report.md'):
     assert os.path.getsize(os.path.join(out, name)) > 0, name
   assert metrics['L_I'] == saved['L_I']
+
+
+def test_a_config_of_another_model_is_refused_for_evaluation(trained_tiny):
+  # The command line's config must build the model the run trained (not just arrays of
+  # the same shapes): output activation, slope and noise prior change nothing's shape.
+  config = tiny.get_config()
+  config.model.output_activation, config.model.leaky_slope = 'sigmoid', 0.01
+  config.latent.noise_prior = 'normal'
+  with pytest.raises(errors.EvaluationError) as e:
+    api.load(trained_tiny, config)
+  for field in ('model.output_activation', 'model.leaky_slope', 'latent.noise_prior'):
+    assert f'config.{field}' in str(e.value)
+  # Run length, evaluation and data settings may differ; the seed too.
+  config = tiny.get_config()
+  config.num_train_steps, config.eval.num_samples, config.seed = 99, 5, 3
+  config.data_dir = '/elsewhere'
+  assert api.load(trained_tiny, config).step == 4

@@ -459,3 +459,12 @@ def test_full_disk_at_save_time_is_a_one_line_error(tmp_path):
   assert last.startswith("train.py: error: could not write the checkpoint of step 10 ")
   assert '[Errno 27] File too large' in last and 'no checkpoint was completed' in last
   assert _steps(workdir) == []
+
+
+def test_a_workdir_starting_with_a_tilde_is_the_home_folder(tmp_path, monkeypatch):
+  # `--workdir=~/x` reaches train.py unexpanded (the shell expands ~ only at a word's start).
+  monkeypatch.setenv('HOME', str(tmp_path / 'home'))
+  monkeypatch.chdir(tmp_path)
+  loop.train(_ring8(num_train_steps=5), '~/run')
+  assert _steps(str(tmp_path / 'home' / 'run')) == [5]
+  assert not os.path.exists(tmp_path / '~')
