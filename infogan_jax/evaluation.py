@@ -129,9 +129,9 @@ def save_figures(model: api.InfoGAN, out_dir: str, num_noise: int = 10) -> Dict[
   return figures
 
 
-def training_curves(workdir: str, spec, out_path: str, baseline_workdir: str = ''):
-  records = read_metrics(workdir)
-  baseline = read_metrics(baseline_workdir) if baseline_workdir else None
+def training_curves(records, spec, out_path: str, baseline=None):
+  """L_I per code group against H(c), and the GAN losses, from metrics.jsonl records (and
+  a plain-GAN baseline run's)."""
   entropies = {f'cat{i}': h for i, h in enumerate(spec.cat_entropies())}
   if spec.continuous:
     entropies['cont'] = spec.cont_entropy()
@@ -164,6 +164,11 @@ def run(config, workdir: str, step=None, samples_only: bool = False) -> dict:
     raise EvaluationError('the full evaluation measures MNIST quantities; use '
                           '--samples_only for config.dataset=' + repr(config.dataset))
   clf_params, clf_meta = classifier.load(config)
+  # The training logs are read before minutes of measuring, so a problem shows at once.
+  records = (read_metrics(workdir) if os.path.exists(workdir_lib.metrics_path(workdir))
+             else None)
+  baseline = (read_metrics(os.path.expanduser(config.eval.baseline_workdir))
+              if config.eval.baseline_workdir else None)
   act = config.model.output_activation
   metrics = {'step': model.step, 'classifier_test_accuracy': clf_meta['test_accuracy']}
   rng = jax.random.key(config.seed + 7)
@@ -216,10 +221,10 @@ def run(config, workdir: str, step=None, samples_only: bool = False) -> dict:
                                                  int(config.eval.num_sweep_noise))
 
   # Figures from the run's logs and D's view.
-  if os.path.exists(workdir_lib.metrics_path(workdir)):
-    figures['training_curves'] = training_curves(workdir, spec,
+  if records:
+    figures['training_curves'] = training_curves(records, spec,
                                                  os.path.join(out_dir, 'training_curves.png'),
-                                                 config.eval.baseline_workdir)
+                                                 baseline)
   figures['d_histogram'] = plotting.probability_histograms(
       posterior['d_prob'], model.infer(fake)['d_prob'], os.path.join(out_dir, 'd_probs.png'))
   metrics['figures'] = {k: os.path.basename(v) for k, v in figures.items()}

@@ -49,6 +49,7 @@ class MetricLogger:
     if not enabled:
       return
     os.makedirs(workdir, exist_ok=True)
+    _drop_partial_last_line(workdir_lib.metrics_path(workdir))
     self._jsonl = open(workdir_lib.metrics_path(workdir), 'a')
     if tensorboard:
       try:
@@ -82,12 +83,34 @@ class MetricLogger:
       self._writer.close()
 
 
+def _drop_partial_last_line(path: str) -> None:
+  """A run killed while writing a record leaves a line without its newline: cut it, so
+  that the resumed run's records start on a line of their own. (Its step comes again: a
+  record is written before the checkpoint of its step.)"""
+  if not os.path.exists(path):
+    return
+  with open(path, 'rb+') as f:
+    data = f.read()
+    if data and not data.endswith(b'\n'):
+      f.truncate(data.rfind(b'\n') + 1)
+
+
 def read_metrics(workdir: str):
-  """The records of <workdir>/metrics.jsonl; a resumed run's repeated steps keep the last."""
-  by_step = {}
-  with open(workdir_lib.metrics_path(workdir)) as f:
-    for line in f:
-      if line.strip():
+  """The records of <workdir>/metrics.jsonl; a resumed run's repeated steps keep the last.
+  A line that is not a record (damaged) is skipped, with one warning naming the lines."""
+  by_step, bad = {}, []
+  path = workdir_lib.metrics_path(workdir)
+  with open(path) as f:
+    for number, line in enumerate(f, start=1):
+      if not line.strip():
+        continue
+      try:
         record = json.loads(line)
-        by_step[record['step']] = record
+        by_step[int(record['step'])] = record
+      except (ValueError, KeyError, TypeError):
+        bad.append(number)
+  if bad:
+    print(f'Warning: skipped {len(bad)} damaged line(s) of {path} (line '
+          f'{", ".join(map(str, bad[:10]))}{", ..." if len(bad) > 10 else ""})',
+          file=sys.stderr, flush=True)
   return [by_step[s] for s in sorted(by_step)]

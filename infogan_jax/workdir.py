@@ -6,7 +6,7 @@
     <workdir>/tensorboard/         the same scalars as TensorBoard events
     <workdir>/samples/             sample grids written during training
     <workdir>/eval/<step>/         eval.py's metrics.json, report.md and figures
-    <workdir>/replaced_<time>/     earlier runs moved aside by --restart
+    <workdir>/replaced_<time>/     earlier runs moved aside by --restart (only these files)
     <workdir>/seed_<n>/            config.num_seeds > 1: each seed's run, laid out as above
     <workdir>/eval_seeds.md        eval.py's table of those seeds
 
@@ -34,6 +34,7 @@ SAMPLES = 'samples'
 EVAL = 'eval'
 REPLACED_PREFIX = 'replaced_'
 SEED_PREFIX = 'seed_'
+SEED_TABLE = 'eval_seeds.md'
 
 # Fields that may change when a run is resumed: how long it runs, what it logs and keeps,
 # where the data is read from, how faults are handled, how many steps one call runs (the
@@ -89,7 +90,7 @@ def seed_workdirs(workdir: str) -> dict:
 
 
 def seed_table_path(workdir: str) -> str:
-  return os.path.join(workdir, 'eval_seeds.md')
+  return os.path.join(workdir, SEED_TABLE)
 
 
 def has_run(workdir: str) -> bool:
@@ -160,9 +161,29 @@ def config_differences(old: dict, new: dict, fields=None) -> List[str]:
   return diffs
 
 
+def written_by_training(name: str) -> bool:
+  """True for an entry of a workdir that training or evaluation writes."""
+  return (name in (CONFIG_FILE, CHECKPOINTS, METRICS_FILE, TENSORBOARD, SAMPLES, EVAL,
+                   SEED_TABLE)
+          or name.startswith(f'{CONFIG_FILE}.tmp-')
+          or (name.startswith(SEED_PREFIX) and name[len(SEED_PREFIX):].isdigit()))
+
+
 def move_old_run(workdir: str) -> Optional[str]:
-  """Moves everything in `workdir` (except earlier moved runs) to workdir/replaced_<time>/."""
-  entries = [e for e in os.listdir(workdir) if not e.startswith(REPLACED_PREFIX)]
+  """Moves what training and evaluation wrote in `workdir` to workdir/replaced_<time>/.
+
+  Refuses (WorkdirError, nothing moved) a workdir that also holds anything else, such as a
+  source checkout passed as --workdir=.: --restart moves a run, not a user's files.
+  """
+  entries = sorted(os.listdir(workdir))
+  foreign = [e for e in entries
+             if not written_by_training(e) and not e.startswith(REPLACED_PREFIX)]
+  if foreign:
+    shown = ', '.join(foreign[:8]) + (', ...' if len(foreign) > 8 else '')
+    raise WorkdirError(
+        f'--restart: {workdir} holds files that training did not write ({shown}); nothing '
+        'was moved. Choose a --workdir of its own for the run, or move them yourself.')
+  entries = [e for e in entries if written_by_training(e)]
   if not entries:
     return None
   target = os.path.join(workdir, time.strftime(f'{REPLACED_PREFIX}%Y%m%d-%H%M%S'))

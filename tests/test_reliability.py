@@ -468,3 +468,36 @@ def test_a_workdir_starting_with_a_tilde_is_the_home_folder(tmp_path, monkeypatc
   loop.train(_ring8(num_train_steps=5), '~/run')
   assert _steps(str(tmp_path / 'home' / 'run')) == [5]
   assert not os.path.exists(tmp_path / '~')
+
+
+def test_restart_moves_only_what_training_wrote(ring8_run, tmp_path):
+  workdir = _copy(ring8_run, tmp_path)
+  os.makedirs(os.path.join(workdir, '.git'))          # e.g. --workdir=. in a checkout
+  with open(os.path.join(workdir, 'notes.txt'), 'w') as f:
+    f.write('mine')
+  with pytest.raises(errors.WorkdirError, match=r"training did not write \(\.git, notes\.txt\)"):
+    loop.train(_ring8(num_train_steps=2), workdir, restart=True)
+  assert _steps(workdir) == [5, 10] and not glob.glob(os.path.join(workdir, 'replaced_*'))
+  shutil.rmtree(os.path.join(workdir, '.git'))
+  os.remove(os.path.join(workdir, 'notes.txt'))
+  loop.train(_ring8(num_train_steps=2), workdir, restart=True)
+  moved, = glob.glob(os.path.join(workdir, 'replaced_*'))
+  assert sorted(os.listdir(moved)) == ['checkpoints', 'config.json', 'metrics.jsonl',
+                                       'tensorboard']
+
+
+def test_a_record_cut_by_a_kill_is_dropped_and_damaged_lines_are_skipped(ring8_run, tmp_path,
+                                                                          capsys):
+  from infogan_jax import metric_logging
+  workdir = _copy(ring8_run, tmp_path)
+  path = os.path.join(workdir, 'metrics.jsonl')
+  with open(path, 'rb+') as f:        # killed while writing the step-10 record
+    f.truncate(os.path.getsize(path) - 25)
+  shutil.rmtree(os.path.join(workdir, 'checkpoints', '10'))   # its checkpoint not written
+  loop.train(_ring8(), workdir)       # resumes at 5, logs 10 again
+  assert [r['step'] for r in _records(workdir)] == [5, 10]
+  with open(path, 'a') as f:
+    f.write('{"step": 15, "d_lo\n')
+  records = metric_logging.read_metrics(workdir)
+  assert [r['step'] for r in records] == [5, 10]
+  assert 'skipped 1 damaged line(s)' in capsys.readouterr().err
