@@ -23,7 +23,8 @@ flags.DEFINE_string('workdir', None, 'Where checkpoints, logs and samples go.')
 flags.mark_flags_as_required(['config', 'workdir'])
 flags.DEFINE_bool('restart', False,
                   'Start over in a workdir that already holds a run: the old run (checkpoints, '
-                  'logs, samples, config.json) is moved to <workdir>/replaced_<time>/.')
+                  'logs, samples, config.json) is moved to <workdir>/replaced_<time>/. A workdir '
+                  'that also holds files training did not write is refused.')
 flags.DEFINE_string('coordinator_address', None,
                     'Several processes: host:port of process 0, where the JAX coordinator '
                     'listens (same on every process). Default: $JAX_COORDINATOR_ADDRESS or '
