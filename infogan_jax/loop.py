@@ -153,6 +153,7 @@ class _Run:
 
   def __init__(self, config, workdir: str, column, restart: bool, is_lead: bool, cleanup):
     self.config, self.workdir, self.column = config, workdir, column
+    cleanup.enter_context(workdir_lib.lock(workdir, is_lead))   # one run per workdir
     # Compares with <workdir>/config.json (what infogan_jax.load() rebuilds from), then
     # writes it.
     workdir_lib.prepare(config, workdir, restart=restart, is_lead=is_lead)

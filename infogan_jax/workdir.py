@@ -1,6 +1,7 @@
 """A run's folder: where each of its files lives, and the config it records.
 
     <workdir>/config.json          the run's config (what infogan_jax.load() rebuilds from)
+    <workdir>/train.lock           held while a trainer runs here (one run per workdir)
     <workdir>/checkpoints/<step>/  orbax checkpoints
     <workdir>/metrics.jsonl        one JSON object per logged step
     <workdir>/tensorboard/         the same scalars as TensorBoard events
@@ -16,8 +17,11 @@ under settings that did not produce it.
 """
 from __future__ import annotations
 
+import contextlib
+import fcntl
 import json
 import os
+import socket
 import time
 from typing import List, Optional
 
@@ -35,6 +39,7 @@ EVAL = 'eval'
 REPLACED_PREFIX = 'replaced_'
 SEED_PREFIX = 'seed_'
 SEED_TABLE = 'eval_seeds.md'
+LOCK_FILE = 'train.lock'     # held by the training process (0) of the run in the workdir
 
 # Fields that may change when a run is resumed: how long it runs, what it logs and keeps,
 # where the data is read from, how faults are handled, how many steps one call runs (the
@@ -161,6 +166,38 @@ def config_differences(old: dict, new: dict, fields=None) -> List[str]:
   return diffs
 
 
+@contextlib.contextmanager
+def lock(workdir: str, is_lead: bool = True):
+  """Holds <workdir>/train.lock for the duration: a second trainer on the same workdir is
+  refused at once (WorkdirError naming the holder). The kernel releases the lock when its
+  process ends, so a killed run's lock is simply taken over. Only the lead process locks."""
+  if not is_lead:
+    yield
+    return
+  try:
+    os.makedirs(workdir, exist_ok=True)
+    fd = os.open(os.path.join(workdir, LOCK_FILE), os.O_RDWR | os.O_CREAT, 0o644)
+  except OSError as e:
+    where = f' ({e.filename})' if e.filename and e.filename != workdir else ''
+    raise WorkdirError(f'cannot write to the workdir {workdir}: {e.strerror or e}{where}'
+                       ) from None
+  try:
+    try:
+      fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except OSError:
+      holder = os.pread(fd, 200, 0).decode(errors='replace').strip() or 'another process'
+      raise WorkdirError(
+          f'{workdir} is in use by another trainer ({holder}). One run per workdir: wait '
+          'for it to end, stop it (Ctrl-C or SIGTERM saves and exits), or choose another '
+          '--workdir.') from None
+    os.ftruncate(fd, 0)
+    os.pwrite(fd, f'pid {os.getpid()} on {socket.gethostname()}, since '
+                  f'{time.strftime("%Y-%m-%d %H:%M:%S")}\n'.encode(), 0)
+    yield
+  finally:
+    os.close(fd)   # releases the lock
+
+
 def written_by_training(name: str) -> bool:
   """True for an entry of a workdir that training or evaluation writes."""
   return (name in (CONFIG_FILE, CHECKPOINTS, METRICS_FILE, TENSORBOARD, SAMPLES, EVAL,
@@ -175,7 +212,7 @@ def move_old_run(workdir: str) -> Optional[str]:
   Refuses (WorkdirError, nothing moved) a workdir that also holds anything else, such as a
   source checkout passed as --workdir=.: --restart moves a run, not a user's files.
   """
-  entries = sorted(os.listdir(workdir))
+  entries = [e for e in sorted(os.listdir(workdir)) if e != LOCK_FILE]  # held: stays
   foreign = [e for e in entries
              if not written_by_training(e) and not e.startswith(REPLACED_PREFIX)]
   if foreign:

@@ -501,3 +501,15 @@ def test_a_record_cut_by_a_kill_is_dropped_and_damaged_lines_are_skipped(ring8_r
   records = metric_logging.read_metrics(workdir)
   assert [r['step'] for r in records] == [5, 10]
   assert 'skipped 1 damaged line(s)' in capsys.readouterr().err
+
+
+def test_a_second_trainer_on_the_same_workdir_is_refused(ring8_run, tmp_path):
+  workdir = _copy(ring8_run, tmp_path)
+  with workdir_lib.lock(workdir):   # another trainer holds it (flock: any open of the file)
+    for restart in (False, True):
+      with pytest.raises(errors.WorkdirError, match=rf'{workdir} is in use by another '
+                                                    rf'trainer \(pid {os.getpid()} on '):
+        loop.train(_ring8(num_train_steps=12), workdir, restart=restart)
+    assert _steps(workdir) == [5, 10] and not glob.glob(os.path.join(workdir, 'replaced_*'))
+  loop.train(_ring8(num_train_steps=12), workdir)    # released: the next run goes on
+  assert _steps(workdir)[-1] == 12
