@@ -108,9 +108,9 @@ def load(workdir: str, config=None, step: Optional[int] = None) -> InfoGAN:
         recorded.to_dict(), json.loads(config.to_json_best_effort()),
         fields=workdir_lib.MODEL_FIELDS)
     if diffs:
-      shown = '; '.join(diffs[:6]) + ('; ...' if len(diffs) > 6 else '')
       raise EvaluationError(
-          f'{workdir} was trained with another model ({shown}). Use the settings of '
+          f'{workdir} was trained with another model ({workdir_lib.listed(diffs)}). Use the '
+          'settings of '
           f'{workdir_lib.config_path(workdir)} (infogan_jax.load without config= uses them).')
   state = step_lib.create_train_state(config, jax.random.key(0))
   ckpt_dir = workdir_lib.checkpoint_dir(workdir)

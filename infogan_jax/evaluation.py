@@ -253,10 +253,9 @@ def run_seeds(config, workdir: str, step=None, samples_only: bool = False) -> di
     raise EvaluationError(f'{workdir} holds no seed_<n>/ runs (config.num_seeds > 1)')
   results = {}
   for seed, seed_dir in seed_dirs.items():
-    seed_config = config.copy_and_resolve_references()
-    seed_config.seed, seed_config.num_seeds = seed, 1
     print(f'--- seed {seed}: {seed_dir}', flush=True)
-    results[seed] = run(seed_config, seed_dir, step=step, samples_only=samples_only)
+    results[seed] = run(workdir_lib.seed_config(config, seed), seed_dir, step=step,
+                        samples_only=samples_only)
   if samples_only:
     return results
   report = render_seed_table(results)

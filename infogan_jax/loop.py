@@ -205,12 +205,7 @@ def _seed_configs(config):
   """One config per seed trained: config.seed .. config.seed + num_seeds - 1."""
   if config.num_seeds == 1:
     return [config]
-  configs = []
-  for i in range(config.num_seeds):
-    c = config.copy_and_resolve_references()
-    c.seed, c.num_seeds = config.seed + i, 1
-    configs.append(c)
-  return configs
+  return [workdir_lib.seed_config(config, config.seed + i) for i in range(config.num_seeds)]
 
 
 def _restore(runs, mesh):

@@ -178,9 +178,7 @@ def lock(workdir: str, is_lead: bool = True):
     os.makedirs(workdir, exist_ok=True)
     fd = os.open(os.path.join(workdir, LOCK_FILE), os.O_RDWR | os.O_CREAT, 0o644)
   except OSError as e:
-    where = f' ({e.filename})' if e.filename and e.filename != workdir else ''
-    raise WorkdirError(f'cannot write to the workdir {workdir}: {e.strerror or e}{where}'
-                       ) from None
+    raise _unwritable(workdir, e) from None
   try:
     try:
       fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
@@ -206,6 +204,19 @@ def written_by_training(name: str) -> bool:
           or (name.startswith(SEED_PREFIX) and name[len(SEED_PREFIX):].isdigit()))
 
 
+def listed(items: List[str], most: int = 6, sep: str = '; ') -> str:
+  """The first `most` items (e.g. config_differences' lines), for a message."""
+  return sep.join(items[:most]) + (f'{sep}...' if len(items) > most else '')
+
+
+def seed_config(config, seed: int):
+  """The config a seed of a config.num_seeds run records in its own workdir: that seed,
+  trained alone."""
+  config = config.copy_and_resolve_references()
+  config.seed, config.num_seeds = seed, 1
+  return config
+
+
 def move_old_run(workdir: str) -> Optional[str]:
   """Moves what training and evaluation wrote in `workdir` to workdir/replaced_<time>/.
 
@@ -216,9 +227,9 @@ def move_old_run(workdir: str) -> Optional[str]:
   foreign = [e for e in entries
              if not written_by_training(e) and not e.startswith(REPLACED_PREFIX)]
   if foreign:
-    shown = ', '.join(foreign[:8]) + (', ...' if len(foreign) > 8 else '')
     raise WorkdirError(
-        f'--restart: {workdir} holds files that training did not write ({shown}); nothing '
+        f'--restart: {workdir} holds files that training did not write ('
+        + listed(foreign, 8, ', ') + '); nothing '
         'was moved. Choose a --workdir of its own for the run, or move them yourself.')
   entries = [e for e in entries if written_by_training(e)]
   if not entries:
@@ -257,9 +268,8 @@ def prepare(config, workdir: str, restart: bool = False, is_lead: bool = True) -
     old = read_config(workdir).to_dict()
     diffs = config_differences(old, json.loads(config.to_json_best_effort()))
     if diffs:
-      shown = '; '.join(diffs[:6]) + ('; ...' if len(diffs) > 6 else '')
       raise WorkdirError(
-          f'{workdir} holds a run with a different config ({shown}). Resuming would '
+          f'{workdir} holds a run with a different config ({listed(diffs)}). Resuming would '
           'continue it under settings that did not produce it. Use the settings of '
           f'{path} to resume, pass --restart to move the old run aside and start over, '
           'or choose another --workdir.')
@@ -271,9 +281,12 @@ def prepare(config, workdir: str, restart: bool = False, is_lead: bool = True) -
       os.makedirs(workdir, exist_ok=True)
       write_config(config, workdir)
     except OSError as e:
-      where = f' ({e.filename})' if e.filename and e.filename != workdir else ''
-      raise WorkdirError(f'cannot write to the workdir {workdir}: {e.strerror or e}{where}'
-                         ) from None
+      raise _unwritable(workdir, e) from None
+
+
+def _unwritable(workdir: str, e: OSError) -> WorkdirError:
+  where = f' ({e.filename})' if e.filename and e.filename != workdir else ''
+  return WorkdirError(f'cannot write to the workdir {workdir}: {e.strerror or e}{where}')
 
 
 def _barrier(name: str) -> None:
