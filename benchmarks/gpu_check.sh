@@ -3,8 +3,7 @@
 # H100/H200 (the device tool; see /work/.library/device/README.md). Not yet run: no GPU was
 # lent to the session that wrote it.
 #
-# Prepare here, in the repository root (these folders stay out of git):
-#   echo /.whl/ >> .git/info/exclude; echo /.gpu_data/ >> .git/info/exclude
+# Prepare here, in the repository root (.gitignore keeps these folders out of git):
 #   python3 -m pip download --no-deps --only-binary=:all: --python-version 3.12 \
 #     --implementation cp --platform manylinux2014_x86_64 -d .whl ml_collections PyYAML
 #   mkdir -p .gpu_data && cp ../shared/data/mnist/*.gz ../shared/bench/torch_reference.py .gpu_data/
