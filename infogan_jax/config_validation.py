@@ -194,10 +194,12 @@ def validate(config, num_devices: int = None,
       if len(widths) != models.CONV_WIDTHS:
         raise ConfigError(f'config.model.{field} needs {models.CONV_WIDTHS} entries for '
                           f'the conv architecture (see configs/default.py), got {widths}')
-  if config.dataset != 'mnist' and config.data_placement == 'device':
+  if (config.dataset not in input_pipeline.DEVICE_DATASETS
+      and config.data_placement == 'device'):
     raise ConfigError(f"config.data_placement='device' keeps an image dataset on the "
-                      f"device (config.dataset='mnist'); config.dataset={config.dataset!r} "
-                      "is generated on the host: use 'host' or 'auto'")
+                      f'device (config.dataset in {input_pipeline.DEVICE_DATASETS}); '
+                      f"config.dataset={config.dataset!r} is generated on the host: use "
+                      "'host' or 'auto'")
   if config.data_reader == 'archives' and config.data_placement == 'host':
     raise ConfigError("config.data_placement='host' streams through tf.data from "
                       "tensorflow-datasets; with config.data_reader='archives' use "

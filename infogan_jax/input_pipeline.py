@@ -31,6 +31,7 @@ DATA_READERS = ('auto', 'tfds', 'archives')
 # config.data_placement: where MNIST's batches come from. 'auto': a host tf.data stream
 # where TensorFlow is installed, else the device. The ring is always made on the host.
 DATA_PLACEMENTS = ('auto', 'host', 'device')
+DEVICE_DATASETS = ('mnist',)   # the datasets that can be kept on the device
 
 
 def tensorflow_installed() -> bool:
@@ -60,7 +61,7 @@ def resolve(config):
 
 def placement(config) -> str:
   """'host' or 'device': config.data_placement with 'auto' resolved."""
-  if config.dataset != 'mnist':
+  if config.dataset not in DEVICE_DATASETS:
     return 'host'
   if config.data_placement != 'auto':
     return config.data_placement
