@@ -8,7 +8,7 @@ would pick up (tests/test_reliability.py kills runs mid-save to check this).
 
 Orbax does not detect damaged data (a flipped byte restores silently as another number),
 so each save also records a CRC-32 of every array in the step's metadata, and `restore`
-compares them. Failures raise `CheckpointError` naming the checkpoint and the cause.
+compares them; a checkpoint without that record is refused, not trusted. Failures raise `CheckpointError` naming the checkpoint and the cause.
 """
 from __future__ import annotations
 
@@ -135,15 +135,17 @@ def wait(mngr: ocp.CheckpointManager, step: Optional[int] = None) -> None:
     raise CheckpointError(_write_failure(str(mngr.directory), step, e)) from e
 
 
-def _damaged(where: str, e) -> CheckpointError:
+def _damaged(where: str, e, possibly_intact: bool = False) -> CheckpointError:
   directory, name = os.path.split(where)
   earlier = [s for s in complete_steps(directory) if str(s) != name]
   options = (f'Delete {where} to resume from the previous checkpoint (step {earlier[-1]}), '
              if earlier else 'There is no earlier checkpoint; ')
   reason = (e if isinstance(e, str) else error_reason(e)).rstrip('. ')
+  what = ('Its files were changed after it was written (a partial copy, or edited files)'
+          if possibly_intact else 'Its files are truncated or corrupt (an interrupted '
+          'copy, a disk error, or edited files)')
   return CheckpointError(
-      f'checkpoint {where} cannot be used: {reason}. Its files are truncated or corrupt '
-      f'(an interrupted copy, a disk error, or edited files). {options}or pass --restart '
+      f'checkpoint {where} cannot be used: {reason}. {what}. {options}or pass --restart '
       'to move the old run aside and start over.')
 
 
@@ -161,12 +163,17 @@ def _recorded_checksums(where: str) -> Optional[Dict[str, int]]:
 
 def _verify(restored, where: str) -> None:
   recorded = _recorded_checksums(where)
-  if not recorded:  # written before checksums were recorded
-    return
+  if not recorded:
+    # Not trusted silently: without its record a damaged array would restore as another
+    # number, and the next save would record fresh checksums of the damage.
+    raise _damaged(where, 'its record of CRC-32 checksums (_CHECKPOINT_METADATA, '
+                          f'custom_metadata.{CHECKSUM_KEY}) is missing, so its arrays '
+                          'cannot be verified', possibly_intact=True)
   for name, crc in checksums(restored).items():
-    if name in recorded and recorded[name] != crc:
+    if recorded.get(name) != crc:
       raise _damaged(where, f'the values of {name} differ from those saved '
-                            '(CRC-32 mismatch)')
+                            '(CRC-32 mismatch)' if name in recorded else
+                     f'{name} has no recorded CRC-32')
 
 
 def restore(mngr: ocp.CheckpointManager, state: TrainState,

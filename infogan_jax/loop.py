@@ -108,6 +108,7 @@ def train(config, workdir: str, restart: bool = False):
       state, metrics = dispatch(state, step, num_steps)
       for run in runs:
         run.add(step + 1, metrics)
+        run.record()   # the run has started: restored, compiled, one call done
       step = done = step + num_steps
       if every(config.log_every_steps, done) or (config.log_every_steps
                                                  and done == config.num_train_steps):
@@ -138,6 +139,7 @@ def train(config, workdir: str, restart: bool = False):
         save_samples(run.take(state), run.config, run.workdir, final_step)
     for run in runs:
       checkpointing.wait(run.mngr, final_step)
+      run.record()   # also when there was nothing left to run
     if stopped_by:
       saved = (f'with a checkpoint in {runs[0].mngr.directory}' + (
           f' and those of the other seeds' if stacked else '')
@@ -154,9 +156,10 @@ class _Run:
   def __init__(self, config, workdir: str, column, restart: bool, is_lead: bool, cleanup):
     self.config, self.workdir, self.column = config, workdir, column
     cleanup.enter_context(workdir_lib.lock(workdir, is_lead))   # one run per workdir
-    # Compares with <workdir>/config.json (what infogan_jax.load() rebuilds from), then
-    # writes it.
+    # Compares with <workdir>/config.json (what infogan_jax.load() rebuilds from); the
+    # config is recorded there by `record` once the run has started.
     workdir_lib.prepare(config, workdir, restart=restart, is_lead=is_lead)
+    self.is_lead, self.recorded = is_lead, False
     if is_lead:
       for path in checkpointing.remove_unfinished(workdir):
         print(f'Removed {path}: a save that an interrupted run did not finish', flush=True)
@@ -169,6 +172,13 @@ class _Run:
     self.guard = reliability.NonFiniteGuard(config.on_nonfinite, column=column)
     self.history = []
     self.last_saved = None
+    self.resumed_from = None   # the step restored, until the next save
+
+  def record(self) -> None:
+    """Writes config.json, once: after the first step ran or before the first save."""
+    if self.is_lead and not self.recorded:
+      workdir_lib.record_config(self.config, self.workdir)
+    self.recorded = True
 
   def take(self, tree):
     """This seed's part of a stacked state."""
@@ -182,7 +192,8 @@ class _Run:
 
   def check_finite(self) -> None:  # before every save: a checkpoint never holds a fault
     self.guard.check(last_checkpoint=None if self.last_saved is None
-                     else os.path.join(str(self.mngr.directory), str(self.last_saved)))
+                     else os.path.join(str(self.mngr.directory), str(self.last_saved)),
+                     resumed_from=self.resumed_from)
 
   def log(self, done: int, steps_per_sec: float) -> None:
     self.check_finite()
@@ -197,8 +208,9 @@ class _Run:
 
   def save(self, state, step: int) -> None:
     self.check_finite()
+    self.record()
     checkpointing.save(self.mngr, self.take(state))
-    self.last_saved = step
+    self.last_saved, self.resumed_from = step, None
 
 
 def _seed_configs(config):
@@ -228,7 +240,7 @@ def _restore(runs, mesh):
   step = max(common)
   restored = [checkpointing.restore(run.mngr, s, step) for run, s in zip(runs, states)]
   for run in runs:
-    run.last_saved = step
+    run.last_saved = run.resumed_from = step
     print(f'Resuming from checkpoint at step {step} in {run.workdir}', flush=True)
   return step, restored
 

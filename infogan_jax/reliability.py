@@ -121,8 +121,10 @@ class NonFiniteGuard:
     self._pending.append((first_step, metrics))
     self.num_pending += len(metrics['nonfinite'])
 
-  def check(self, last_checkpoint: Optional[str] = None) -> None:
-    """Fetches the pending flags. 'stop': raises on the first non-finite step."""
+  def check(self, last_checkpoint: Optional[str] = None,
+            resumed_from: Optional[int] = None) -> None:
+    """Fetches the pending flags. 'stop': raises on the first non-finite step, naming the
+    last checkpoint written (or, `resumed_from` a step, that the run had resumed there)."""
     if not self._pending:
       return
     import jax
@@ -132,9 +134,10 @@ class NonFiniteGuard:
       if self.column is not None:
         step_masks = step_masks[:, self.column]
       for i, mask in enumerate(step_masks):
-        self._check_step(first_step + i, int(mask), metrics, i, last_checkpoint)
+        self._check_step(first_step + i, int(mask), metrics, i, last_checkpoint,
+                         resumed_from)
 
-  def _check_step(self, step, mask, metrics, index, last_checkpoint):
+  def _check_step(self, step, mask, metrics, index, last_checkpoint, resumed_from):
     if not mask:
       self._consecutive = 0
       return
@@ -142,10 +145,18 @@ class NonFiniteGuard:
     at = index if self.column is None else (index, self.column)
     what = describe_nonfinite(mask, {k: v[at] for k, v in jax.device_get(metrics).items()})
     if self.policy == 'stop':
-      saved = (f'the last checkpoint, {last_checkpoint}, was written before it and '
-               'is intact' if last_checkpoint else 'no checkpoint had been written yet')
+      if resumed_from is not None:
+        # Nothing was saved since the resume: the values came from that checkpoint (which
+        # passed its CRC check) and the steps after it, not from a state we checked.
+        when = f', {step - resumed_from} steps after resuming from step {resumed_from}'
+        saved = (f'nothing was saved since; {last_checkpoint} is the state it resumed '
+                 'from, as it was saved')
+      else:
+        when = ''
+        saved = (f'the last checkpoint, {last_checkpoint}, holds the finite state before '
+                 'it' if last_checkpoint else 'no checkpoint had been written yet')
       raise NonFiniteError(
-          f'non-finite values (NaN/Inf) at step {step} in: {what}. Training stopped '
+          f'non-finite values (NaN/Inf) at step {step}{when}, in: {what}. Training stopped '
           f"(config.on_nonfinite='stop') without saving that state; {saved}. Lower "
           'the learning rates (in a new workdir or with --restart), or re-run with '
           '--config.on_nonfinite=skip to drop such updates.')

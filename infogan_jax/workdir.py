@@ -13,7 +13,8 @@
 
 Every module asks this one for these paths. `prepare` compares a new run's config with
 config.json before any work: resuming under another config would continue a checkpoint
-under settings that did not produce it.
+under settings that did not produce it. `record_config` writes config.json only once the
+run has started, so a failed start never replaces the record of the run that is there.
 """
 from __future__ import annotations
 
@@ -246,12 +247,12 @@ def move_old_run(workdir: str) -> Optional[str]:
 
 
 def prepare(config, workdir: str, restart: bool = False, is_lead: bool = True) -> None:
-  """Checks `workdir` before any work: writable, and holding no run of another config;
-  then records `config` in it.
+  """Checks `workdir` before any work: writable, and holding no run of another config.
 
   `restart=True` moves an existing run to workdir/replaced_<time>/ and starts afresh.
-  Only the lead process writes; every process runs the comparison (same files, same
-  answer). Raises WorkdirError.
+  Nothing is recorded here: `record_config` writes config.json once the run has started
+  (a start that fails leaves the workdir's record as it was). Every process runs the
+  comparison (same files, same answer); only the lead moves files. Raises WorkdirError.
   """
   path = config_path(workdir)
   if restart:
@@ -279,9 +280,17 @@ def prepare(config, workdir: str, restart: bool = False, is_lead: bool = True) -
   if is_lead:
     try:
       os.makedirs(workdir, exist_ok=True)
-      write_config(config, workdir)
     except OSError as e:
       raise _unwritable(workdir, e) from None
+
+
+def record_config(config, workdir: str) -> None:
+  """Records `config` as the run's (config.json), once the run has started: its
+  checkpoint restored and its first step run (or its first checkpoint saved)."""
+  try:
+    write_config(config, workdir)
+  except OSError as e:
+    raise _unwritable(workdir, e) from None
 
 
 def _unwritable(workdir: str, e: OSError) -> WorkdirError:

@@ -209,6 +209,19 @@ def test_nan_stops_training_before_the_next_checkpoint(tmp_path, monkeypatch):
   assert all(np.isfinite(x).all() for x in jax.tree.leaves(restored.variables()))
 
 
+def test_nan_after_resuming_says_so_without_vouching_for_the_checkpoint(
+    ring8_run, tmp_path, monkeypatch):
+  workdir = _copy(ring8_run, tmp_path)
+  _poison(monkeypatch, {11})   # step 12, two steps after resuming from step 10
+  with pytest.raises(errors.NonFiniteError) as e:
+    loop.train(_ring8(num_train_steps=20), workdir)
+  message = str(e.value)
+  print(message)
+  assert 'at step 12, 2 steps after resuming from step 10' in message
+  assert 'intact' not in message and 'nothing was saved since' in message
+  assert _steps(workdir) == [5, 10]
+
+
 def test_skip_policy_drops_the_bad_update_and_logs_it(tmp_path, monkeypatch):
   workdir = str(tmp_path / 'run')
   _poison(monkeypatch, {12})
@@ -260,6 +273,7 @@ def _truncate(path, size):
     ('truncate', 'cannot be used'),
     ('metadata', 'is not valid JSON'),
     ('empty', 'cannot be used'),
+    ('no checksums', 'CRC-32 checksums'),  # not trusted silently
 ])
 def test_damaged_checkpoint_is_named_with_the_way_out(ring8_run, tmp_path, damage, expected):
   workdir = _copy(ring8_run, tmp_path)
@@ -271,6 +285,8 @@ def test_damaged_checkpoint_is_named_with_the_way_out(ring8_run, tmp_path, damag
     _truncate(_largest_data_file(workdir, 10), 1000)
   elif damage == 'metadata':
     _truncate(os.path.join(where, '_CHECKPOINT_METADATA'), 20)
+  elif damage == 'no checksums':
+    os.remove(os.path.join(where, '_CHECKPOINT_METADATA'))
   else:
     shutil.rmtree(where)
     os.makedirs(where)
@@ -317,6 +333,30 @@ def test_checkpoint_of_another_model_without_config_json(ring8_run, tmp_path):
   print(e.value)
   assert os.path.join(workdir, 'checkpoints', '10') in str(e.value)
   assert 'config.model.d_widths' in str(e.value)
+  # A failed start records nothing: the right config then resumes (and is recorded).
+  assert not os.path.exists(os.path.join(workdir, 'config.json'))
+  loop.train(_ring8(num_train_steps=12), workdir)
+  assert _steps(workdir) == [5, 10, 12]
+  with open(os.path.join(workdir, 'config.json')) as f:
+    assert json.load(f)['num_train_steps'] == 12
+
+
+def test_a_failed_start_leaves_the_recorded_config_alone(ring8_run, tmp_path, monkeypatch):
+  workdir = _copy(ring8_run, tmp_path)
+  path = os.path.join(workdir, 'config.json')
+  with open(path) as f:
+    before = f.read()
+
+  def fails(*args, **kwargs):
+    raise MemoryError('simulated: the first step does not fit')
+  monkeypatch.setattr(loop, '_dispatcher', lambda *a: fails)
+  with pytest.raises(MemoryError):
+    loop.train(_ring8(num_train_steps=30), workdir)
+  with open(path) as f:
+    assert f.read() == before                      # still num_train_steps=10
+  monkeypatch.undo()
+  loop.train(_ring8(num_train_steps=12), workdir)  # the corrected rerun resumes
+  assert _steps(workdir) == [5, 10, 12]
 
 
 def test_unreadable_config_json_is_named(ring8_run, tmp_path):
