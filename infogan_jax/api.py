@@ -18,62 +18,85 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
-from infogan_jax import checkpointing, step as step_lib, workdir as workdir_lib
+from infogan_jax import checkpointing, input_pipeline, models, step as step_lib
+from infogan_jax import workdir as workdir_lib
 from infogan_jax.errors import (CheckpointError, CheckpointMismatchError, EvaluationError,
-                                WorkdirError)
+                                InputError, WorkdirError)
 from infogan_jax.latents import Latents
 
 
 class InfoGAN:
-  """A trained generator and Q network, restored from a workdir."""
+  """A trained generator and Q network, restored from a workdir.
+
+  Arguments are checked before anything runs: a bad one raises errors.InputError (a
+  ValueError) naming the argument, what it expects and what it got.
+  """
 
   def __init__(self, state: step_lib.TrainState, config, step: int):
     self.state, self.config, self.step = state, config, step
     self.spec = state.spec
+    self.image_shape = tuple(input_pipeline.image_shape(config.dataset))
 
   def latents(self, rng, n: Optional[int] = None, noise=None, cat=None, cont=None) -> Latents:
     """A batch of latents: given parts are used as they are, the rest are sampled.
 
-    `cat` is [n] (first categorical code; other codes sampled) or [n, num_codes];
-    `cont` is [n, num_continuous]; `noise` is [n, noise_dim].
+    `cat` is [n] (the first categorical code; other codes sampled) or [n, j] (the first j
+    codes), integers in 0..k-1 for a code of k categories; `cont` is [n, num_continuous]
+    (or [n] with one continuous code), finite; `noise` is [n, noise_dim], finite.
     """
-    given = [np.asarray(x) for x in (noise, cat, cont) if x is not None]
+    given = {name: x for name, x in (('noise', noise), ('cat', cat), ('cont', cont))
+             if x is not None}
     if n is None:
       if not given:
-        raise ValueError('generate() needs n or at least one of noise, cat, cont')
-      n = len(given[0])
+        raise InputError('generate() needs n (how many images) or at least one of noise, '
+                         'cat, cont')
+      name, first = next(iter(given.items()))
+      n = len(_array(name, first))
+    n = _count('n', n)
     sampled = self.spec.sample(rng, n)
     if noise is not None:
-      sampled = sampled._replace(noise=jnp.asarray(noise, jnp.float32).reshape(n, -1))
+      sampled = sampled._replace(noise=jnp.asarray(
+          self._floats('noise', noise, n, self.spec.noise_dim, 'config.latent.noise_dim')))
     if cat is not None:
-      cat = np.asarray(list(cat) if not hasattr(cat, 'shape') else cat, np.int32)
-      cat = cat[:, None] if cat.ndim == 1 else cat
       full = np.asarray(sampled.cat).copy()
-      full[:, :cat.shape[1]] = cat
+      given_cat = self._codes(cat, n)
+      full[:, :given_cat.shape[1]] = given_cat
       sampled = sampled._replace(cat=jnp.asarray(full))
     if cont is not None:
-      sampled = sampled._replace(cont=jnp.asarray(cont, jnp.float32).reshape(n, -1))
+      sampled = sampled._replace(cont=jnp.asarray(
+          self._floats('cont', cont, n, self.spec.continuous, 'config.latent.continuous')))
     return sampled
 
   def generate(self, rng=None, n: Optional[int] = None, noise=None, cat=None, cont=None,
                latents: Optional[Latents] = None, batch_size: int = 1000) -> np.ndarray:
-    """Images [n, H, W, C] in the generator's output range."""
+    """Images [n, H, W, C] in the generator's output range (models.output_range)."""
+    batch_size = _count('batch_size', batch_size)
     if latents is None:
       rng = jax.random.key(0) if rng is None else rng
       latents = self.latents(rng, n, noise, cat, cont)
+    else:
+      latents = self._checked_latents(latents)
     n = latents.noise.shape[0]
     out = [step_lib.generate(self.state, jax.tree.map(lambda x: x[i:i + batch_size], latents))
            for i in range(0, n, batch_size)]
     return np.concatenate([np.asarray(o) for o in out])
 
   def raw_outputs(self, images, batch_size: int = 1000):
-    """(D's logits [N], Q's split output: logits and means) for many images, batched."""
+    """(D's logits [N], Q's split output: logits and means) for many images, batched;
+    `images` as `infer` takes them."""
+    images = self._images(images)
+    batch_size = _count('batch_size', batch_size)
     parts = [step_lib.infer(self.state, jnp.asarray(images[i:i + batch_size]))
              for i in range(0, len(images), batch_size)]
     return jax.tree.map(lambda *xs: np.concatenate([np.asarray(x) for x in xs]), *parts)
 
   def infer(self, images, batch_size: int = 1000) -> dict:
-    """Q's posterior and D's probability for images in the generator's output range."""
+    """Q's posterior and D's probability for a batch of images [N, H, W, C].
+
+    Floats are taken to be in the generator's output range (models.output_range; [-1, 1]
+    for tanh) and refused outside it; uint8 images (0..255, as image files hold them)
+    are converted to that range. [N, H, W] is accepted for one-channel images.
+    """
     logits, q = self.raw_outputs(images, batch_size)
     return {'d_prob': np.asarray(jax.nn.sigmoid(logits)),
             'cat_probs': [np.asarray(jax.nn.softmax(l)) for l in q.cat_logits],
@@ -81,24 +104,124 @@ class InfoGAN:
             'cont_std': (np.exp(q.cont_log_std) if q.cont_log_std is not None
                          else np.ones_like(q.cont_mean))}
 
+  # --- argument checks ------------------------------------------------------------------
+  def _floats(self, name, values, n, width, field):
+    x = _array(name, values)
+    if x.dtype.kind not in 'fiu':
+      raise InputError(f'{name} must hold numbers, got dtype {x.dtype}')
+    if x.ndim == 1 and width == 1:
+      x = x[:, None]
+    if x.shape != (n, width):
+      raise InputError(f'{name} must have shape [n, {width}] = [{n}, {width}] ({width} from '
+                       f'{field} of this run), got {list(x.shape)}')
+    if not np.all(np.isfinite(x)):
+      raise InputError(f'{name} holds NaN or Inf values')
+    return x.astype(np.float32)
+
+  def _codes(self, cat, n):
+    if not self.spec.categorical:
+      raise InputError('cat was given, but this run has no categorical code '
+                       '(config.latent.categorical is empty)')
+    x = _array('cat', list(cat) if isinstance(cat, range) else cat)
+    if x.dtype.kind not in 'iuf' or (x.dtype.kind == 'f' and not np.all(x == np.round(x))):
+      raise InputError(f'cat must hold integer category indices, got {_shown(x)}')
+    x = x.astype(np.int64)
+    x = x[:, None] if x.ndim == 1 else x
+    codes = self.spec.categorical
+    if x.ndim != 2 or len(x) != n or not 1 <= x.shape[1] <= len(codes):
+      raise InputError(f'cat must have shape [n] or [n, j] with n = {n} and j <= '
+                       f'{len(codes)} categorical codes, got {list(x.shape)}')
+    for j in range(x.shape[1]):
+      bad = (x[:, j] < 0) | (x[:, j] >= codes[j])
+      if np.any(bad):
+        raise InputError(f'cat: categorical code {j} has {codes[j]} categories (0..'
+                         f'{codes[j] - 1}), got {x[bad, j][0]}')
+    return x.astype(np.int32)
+
+  def _checked_latents(self, latents):
+    n = _count('the latents\' batch', np.shape(latents.noise)[0] if np.ndim(latents.noise)
+               else 0)
+    return Latents(
+        jnp.asarray(self._floats('latents.noise', latents.noise, n, self.spec.noise_dim,
+                                 'config.latent.noise_dim')),
+        jnp.asarray(self._codes(latents.cat, n) if self.spec.categorical
+                    else np.zeros((n, 0), np.int32)),
+        jnp.asarray(self._floats('latents.cont', latents.cont, n, self.spec.continuous,
+                                 'config.latent.continuous')))
+
+  def _images(self, images):
+    x = _array('images', images)
+    want = self.image_shape
+    given = tuple(x.shape)
+    if len(want) == 3 and want[-1] == 1 and given[1:] == want[:2]:
+      x = x[..., None]   # [N, H, W] for one-channel images
+    if x.ndim != len(want) + 1 or tuple(x.shape[1:]) != want:
+      raise InputError(
+          f'images must have shape [N, {", ".join(map(str, want))}] (config.dataset='
+          f'{self.config.dataset!r}), got {list(given)}'
+          + ('; one image needs a batch axis: images[None]' if given == want else ''))
+    _count('the number of images', len(x))
+    activation = self.config.model.output_activation
+    if x.dtype == np.uint8 and len(want) == 3:
+      return models.from_uint8(x.astype(np.float32), activation)
+    if x.dtype.kind not in 'fiu':
+      raise InputError(f'images must hold numbers, got dtype {x.dtype}')
+    x = x.astype(np.float32)
+    if not np.all(np.isfinite(x)):
+      raise InputError('images hold NaN or Inf values')
+    lo, hi = models.output_range(activation)
+    if len(want) == 3 and (x.min() < lo - 1e-3 or x.max() > hi + 1e-3):
+      raise InputError(
+          f'images must be uint8 0..255 or floats in [{lo:g}, {hi:g}] (the generator\'s '
+          f'range, config.model.output_activation={activation!r}), got floats in '
+          f'[{x.min():g}, {x.max():g}]')
+    return x
+
+
+def _array(name, values):
+  try:
+    return np.asarray(values)
+  except (ValueError, TypeError) as e:
+    raise InputError(f'{name} must be an array, got {type(values).__name__} ({e})') from None
+
+
+def _count(name, value) -> int:
+  if isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, np.integer)) \
+      or value < 1:
+    raise InputError(f'{name} must be an integer >= 1, got {value!r}')
+  return int(value)
+
+
+def _shown(x) -> str:
+  flat = x.reshape(-1)
+  return repr(flat[:4].tolist())[:-1] + (', ...]' if flat.size > 4 else ']')
+
 
 def load(workdir: str, config=None, step: Optional[int] = None) -> InfoGAN:
   """Restores a workdir's latest (or `step`) checkpoint into an InfoGAN model, built from
   the config the run recorded. A `config` given instead must agree with the recorded one
   on the model (workdir.MODEL_FIELDS); for a workdir without config.json it is the only
-  description of the model. Raises errors.EvaluationError."""
+  description of the model. A checkpoint that fails its integrity check is refused, as
+  training refuses it. Raises errors.EvaluationError."""
   workdir = os.path.expanduser(workdir)
   seeds = workdir_lib.seed_workdirs(workdir)
   if seeds and not workdir_lib.has_run(workdir):
     raise EvaluationError(
         f'{workdir} holds several seeds trained together (config.num_seeds): load one of '
         + ', '.join(seeds.values()))
+  if step is not None and (isinstance(step, bool) or not isinstance(step, (int, np.integer))):
+    raise InputError(f'step must be a checkpoint step (an integer), got {step!r}')
   recorded = None
   if config is None or os.path.exists(workdir_lib.config_path(workdir)):
     try:
       recorded = workdir_lib.read_config(workdir)
     except WorkdirError as e:
-      raise EvaluationError(str(e)) from None
+      if os.path.exists(workdir_lib.config_path(workdir)) or not workdir_lib.has_run(workdir):
+        raise EvaluationError(str(e)) from None
+      raise EvaluationError(
+          f'{workdir_lib.config_path(workdir)} not found, so the model of the checkpoints '
+          f'in {workdir} is unknown: pass the config it was trained with, '
+          'infogan_jax.load(workdir, config=...) (eval.py: --config).') from None
   if config is None:
     config = recorded
   elif recorded is not None:
@@ -114,21 +237,36 @@ def load(workdir: str, config=None, step: Optional[int] = None) -> InfoGAN:
           f'{workdir_lib.config_path(workdir)} (infogan_jax.load without config= uses them).')
   state = step_lib.create_train_state(config, jax.random.key(0))
   ckpt_dir = workdir_lib.checkpoint_dir(workdir)
-  if not os.path.isdir(ckpt_dir):
-    raise EvaluationError(f'No checkpoints in {ckpt_dir}: train first with '
-                          f'`python train.py --config=... --workdir={workdir}`.')
-  mngr = checkpointing.manager(workdir, create=False)
-  try:
-    if step is not None and step not in mngr.all_steps():
+  untrained = EvaluationError(f'No checkpoints in {ckpt_dir}: train first with '
+                              f'`python train.py --config=... --workdir={workdir}`.')
+  # A trainer may be rotating checkpoints meanwhile (keep_checkpoints): the latest one
+  # can vanish between listing and reading it; then the new latest is read.
+  for attempt in range(3):
+    available = checkpointing.complete_steps(ckpt_dir)
+    if not available:
+      raise untrained
+    if step is not None and step not in available:
       raise EvaluationError(f'No checkpoint for step {step} in {ckpt_dir}; '
-                            f'available: {list(mngr.all_steps())}')
+                            f'available: {available}')
+    chosen = available[-1] if step is None else step
     try:
-      restored = checkpointing.restore(mngr, state, step)
+      restored = _restore(workdir, state, chosen)
+      break
     except (CheckpointMismatchError, CheckpointError) as e:
+      if step is None and attempt < 2 and not os.path.isdir(os.path.join(ckpt_dir,
+                                                                          str(chosen))):
+        continue   # rotated away while we read it
       raise EvaluationError(str(e)) from None
+  return InfoGAN(restored, config, int(restored.step))
+
+
+def _restore(workdir, state, step):
+  try:
+    mngr = checkpointing.manager(workdir, create=False)
+  except Exception as e:   # orbax lists the folder, which a trainer may be changing
+    raise CheckpointError(f'cannot read {workdir_lib.checkpoint_dir(workdir)}: '
+                          f'{checkpointing.error_reason(e)}') from e
+  try:
+    return checkpointing.restore(mngr, state, step)
   finally:
     mngr.close()
-  if restored is None:
-    raise EvaluationError(f'No checkpoints in {ckpt_dir}: train first with '
-                          f'`python train.py --config=... --workdir={workdir}`.')
-  return InfoGAN(restored, config, int(restored.step))

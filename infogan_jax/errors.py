@@ -51,6 +51,12 @@ class EvaluationError(UserError, RuntimeError):
   exit_status = 2
 
 
+class InputError(UserError, ValueError):
+  """An argument of the public API (infogan_jax.load's model) that cannot work: the
+  message names the argument, what it expects and what it got."""
+  exit_status = 2
+
+
 class ClassifierMissingError(EvaluationError, FileNotFoundError):
   """No trained MNIST classifier in config.eval.classifier_dir."""
 
