@@ -12,6 +12,8 @@ Frechet distance, classifier score and purity need an MNIST classifier, trained 
 from absl import app, flags, logging
 from ml_collections import config_flags
 
+from infogan_jax import cli
+
 FLAGS = flags.FLAGS
 config_flags.DEFINE_config_file('config', None, 'The config the run was trained with.',
                                 lock_config=True)
@@ -24,13 +26,13 @@ flags.mark_flags_as_required(['config'])
 
 
 def main(argv):
-  if len(argv) > 1:
-    raise app.UsageError(f'Unexpected arguments: {argv[1:]}')
+  del argv  # cli.flags_parser refused extra arguments
   if not FLAGS.workdir and not FLAGS.train_classifier:
-    raise app.UsageError('--workdir is required (the training run to evaluate)')
+    cli.fail('eval.py', '--workdir is required (the training run to evaluate)')
   logging.set_verbosity(logging.WARNING)
-  from infogan_jax import errors, evaluation, workdir  # after flag parsing: keeps --help fast
-  try:
+  from infogan_jax import evaluation, workdir  # after flag parsing: keeps --help fast
+
+  def evaluate():
     if FLAGS.train_classifier:
       evaluation.train_classifier(FLAGS.config)
     elif workdir.seed_workdirs(FLAGS.workdir) and not workdir.has_run(FLAGS.workdir):
@@ -39,9 +41,8 @@ def main(argv):
     else:
       evaluation.run(FLAGS.config, FLAGS.workdir, step=FLAGS.step,
                      samples_only=FLAGS.samples_only)
-  except errors.UserError as e:
-    errors.exit_with(e, 'eval.py')
+  cli.run('eval.py', None if FLAGS.train_classifier else FLAGS.workdir, evaluate)
 
 
 if __name__ == '__main__':
-  app.run(main)
+  app.run(main, flags_parser=cli.flags_parser('eval.py'))

@@ -16,6 +16,8 @@ hosts".
 from absl import app, flags, logging
 from ml_collections import config_flags
 
+from infogan_jax import cli
+
 FLAGS = flags.FLAGS
 config_flags.DEFINE_config_file('config', None, 'Path to a config file (configs/*.py).',
                                 lock_config=True)
@@ -39,22 +41,19 @@ flags.DEFINE_bool('distributed', None,
 
 
 def main(argv):
-  if len(argv) > 1:
-    raise app.UsageError(f'Unexpected arguments: {argv[1:]}')
+  del argv  # cli.flags_parser refused extra arguments
   logging.set_verbosity(logging.WARNING)  # orbax logs every file it renames at INFO
-  from infogan_jax import errors, parallel  # after flag parsing: keeps --help fast
+  from infogan_jax import parallel  # after flag parsing: keeps --help fast
   try:
     # jax.distributed must start before anything touches a device.
     parallel.initialize_distributed(FLAGS.coordinator_address, FLAGS.num_processes,
                                     FLAGS.process_id, enable=FLAGS.distributed)
   except (ValueError, TypeError) as e:  # e.g. --num_processes without --process_id
-    raise app.UsageError(f'Cannot start jax.distributed: {e}', exitcode=2) from None
+    cli.fail('train.py', f'cannot start jax.distributed: {e}')
   from infogan_jax import loop
-  try:
-    loop.train(FLAGS.config, FLAGS.workdir, restart=FLAGS.restart)
-  except errors.UserError as e:
-    errors.exit_with(e, 'train.py')
+  cli.run('train.py', FLAGS.workdir,
+          lambda: loop.train(FLAGS.config, FLAGS.workdir, restart=FLAGS.restart))
 
 
 if __name__ == '__main__':
-  app.run(main)
+  app.run(main, flags_parser=cli.flags_parser('train.py'))

@@ -4,11 +4,28 @@ Importable pieces for your own JAX code:
 
     from infogan_jax import LatentSpec, TrainState, create_train_state, train_step
     model = infogan_jax.load('runs/mnist')   # a trained workdir: generate() / infer()
-"""
-from infogan_jax.latents import LatentSpec, Latents, QOutput
-from infogan_jax.step import (TrainState, create_train_state, generate, infer, step_rng,
-                              train_step)
-from infogan_jax.api import InfoGAN, load
 
-__all__ = ['InfoGAN', 'LatentSpec', 'Latents', 'QOutput', 'TrainState', 'create_train_state',
-           'generate', 'infer', 'load', 'step_rng', 'train_step']
+The names below are imported on first use, so that `from infogan_jax import errors`
+(train.py and eval.py, while parsing flags) does not start JAX.
+"""
+import importlib
+
+_EXPORTS = {
+    'LatentSpec': 'latents', 'Latents': 'latents', 'QOutput': 'latents',
+    'TrainState': 'step', 'create_train_state': 'step', 'generate': 'step', 'infer': 'step',
+    'step_rng': 'step', 'train_step': 'step',
+    'InfoGAN': 'api', 'load': 'api',
+}
+__all__ = sorted(_EXPORTS)
+
+
+def __getattr__(name):
+  if name in _EXPORTS:
+    value = getattr(importlib.import_module(f'{__name__}.{_EXPORTS[name]}'), name)
+    globals()[name] = value
+    return value
+  raise AttributeError(f'module {__name__!r} has no attribute {name!r}')
+
+
+def __dir__():
+  return sorted(list(globals()) + __all__)

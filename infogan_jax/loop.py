@@ -106,9 +106,11 @@ def train(config, workdir: str, restart: bool = False):
                          (config.log_every_steps, config.sample_every_steps,
                           config.checkpoint_every_steps) if interval])
       state, metrics = dispatch(state, step, num_steps)
+      if not runs[0].recorded:   # the run has started: restored, compiled, one call done
+        jax.block_until_ready(metrics)   # (its failures surface here, not after recording)
       for run in runs:
         run.add(step + 1, metrics)
-        run.record()   # the run has started: restored, compiled, one call done
+        run.record()
       step = done = step + num_steps
       if every(config.log_every_steps, done) or (config.log_every_steps
                                                  and done == config.num_train_steps):

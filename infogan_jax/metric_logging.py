@@ -65,8 +65,11 @@ class MetricLogger:
     record = {'step': int(step), **{k: float(v) for k, v in scalars.items()}}
     if steps_per_sec is not None:
       record['steps_per_sec'] = float(steps_per_sec)
-    self._jsonl.write(json.dumps(record) + '\n')
-    self._jsonl.flush()
+    try:   # the whole record in one write
+      self._jsonl.write(json.dumps(record) + '\n')
+      self._jsonl.flush()
+    except OSError as e:   # a full disk: name the file (the resumed run drops a cut line)
+      raise OSError(e.errno, e.strerror, self._jsonl.name) from e
     if self._writer is not None:
       self._writer.scalars(int(step), {k: v for k, v in record.items() if k != 'step'})
     mi = ' '.join(f'{k[3:]}={v:.3f}' for k, v in scalars.items() if k.startswith('mi/'))
@@ -77,8 +80,12 @@ class MetricLogger:
           file=sys.stdout, flush=True)
 
   def close(self):
-    if self._jsonl is not None:
-      self._jsonl.close()
+    jsonl, self._jsonl = self._jsonl, None
+    if jsonl is not None:
+      try:
+        jsonl.close()
+      except OSError as e:   # what a failed write left in the buffer: still the disk
+        raise OSError(e.errno, e.strerror, jsonl.name) from e
     if self._writer is not None:
       self._writer.close()
 

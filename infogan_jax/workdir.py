@@ -7,6 +7,7 @@
     <workdir>/tensorboard/         the same scalars as TensorBoard events
     <workdir>/samples/             sample grids written during training
     <workdir>/eval/<step>/         eval.py's metrics.json, report.md and figures
+    <workdir>/errors.log           tracebacks behind a one-line error (cli.py), if any
     <workdir>/replaced_<time>/     earlier runs moved aside by --restart (only these files)
     <workdir>/seed_<n>/            config.num_seeds > 1: each seed's run, laid out as above
     <workdir>/eval_seeds.md        eval.py's table of those seeds
@@ -41,6 +42,7 @@ REPLACED_PREFIX = 'replaced_'
 SEED_PREFIX = 'seed_'
 SEED_TABLE = 'eval_seeds.md'
 LOCK_FILE = 'train.lock'     # held by the training process (0) of the run in the workdir
+ERROR_LOG = 'errors.log'
 
 # Fields that may change when a run is resumed: how long it runs, what it logs and keeps,
 # where the data is read from, how faults are handled, how many steps one call runs (the
@@ -93,6 +95,16 @@ def seed_workdirs(workdir: str) -> dict:
     if name.startswith(SEED_PREFIX) and number.isdigit() and os.path.isdir(path):
       found[int(number)] = path
   return dict(sorted(found.items()))
+
+
+def error_log_path(workdir: str) -> str:
+  return os.path.join(workdir, ERROR_LOG)
+
+
+def is_run(workdir: str) -> bool:
+  """True if training has started in `workdir` (its config or checkpoint folder is there)."""
+  return (os.path.exists(config_path(workdir))
+          or os.path.isdir(os.path.join(workdir, CHECKPOINTS)))
 
 
 def seed_table_path(workdir: str) -> str:
@@ -200,7 +212,7 @@ def lock(workdir: str, is_lead: bool = True):
 def written_by_training(name: str) -> bool:
   """True for an entry of a workdir that training or evaluation writes."""
   return (name in (CONFIG_FILE, CHECKPOINTS, METRICS_FILE, TENSORBOARD, SAMPLES, EVAL,
-                   SEED_TABLE)
+                   SEED_TABLE, ERROR_LOG)
           or name.startswith(f'{CONFIG_FILE}.tmp-')
           or (name.startswith(SEED_PREFIX) and name[len(SEED_PREFIX):].isdigit()))
 

@@ -499,6 +499,81 @@ def test_full_disk_at_save_time_is_a_one_line_error(tmp_path):
   assert last.startswith("train.py: error: could not write the checkpoint of step 10 ")
   assert '[Errno 27] File too large' in last and 'no checkpoint was completed' in last
   assert _steps(workdir) == []
+  # orbax's threads report the failure in dozens of tracebacks: they go to the log.
+  assert 'Traceback' not in proc.stderr
+  assert last.endswith(f'(details: {os.path.join(workdir, "errors.log")})')
+  with open(os.path.join(workdir, 'errors.log')) as f:
+    assert 'File too large' in f.read()
+
+
+def _cli(*args, limit_kb=None, timeout=300):
+  command = [sys.executable, 'train.py', *args]
+  if limit_kb:   # a file-size limit stands in for a full disk
+    command = ['bash', '-c', f'trap "" XFSZ; ulimit -f {limit_kb}; exec "$@"', 'bash',
+               *command]
+  return subprocess.run(command, cwd=ROOT, env=_env(), capture_output=True, text=True,
+                        timeout=timeout)
+
+
+@pytest.mark.parametrize('args, expected', [
+    (['--config.batchsize=64'], "--config.batchsize: the config has no field 'batchsize'. "
+                                'Did you mean "batch_size"'),
+    (['--config.model.g_widht=3'], "the config has no field 'g_widht'"),
+    (['--config.batch_size=abc'], 'flag --config.batch_size=abc: invalid literal'),
+    (['--batch_size=64'], "Unknown command line flag 'batch_size'"),
+    (['extra'], "unexpected arguments ['extra']"),
+    (['--config.batch_size=-3'], 'config.batch_size must be an integer > 0, got -3'),
+])
+def test_flag_and_config_mistakes_are_one_line_with_status_2(tmp_path, args, expected):
+  proc = _cli('--config=configs/ring8.py', f'--workdir={tmp_path / "run"}', *args)
+  print(proc.stderr)
+  assert proc.returncode == 2
+  assert len(proc.stderr.strip().splitlines()) == 1
+  assert proc.stderr.strip().startswith('train.py: error: ') and expected in proc.stderr
+  assert not os.path.exists(tmp_path / 'run')
+
+
+def test_a_missing_or_broken_config_file_is_one_line_with_status_2(tmp_path):
+  broken = tmp_path / 'broken.py'
+  broken.write_text('def get_config(:\n')
+  for path, expected in [(tmp_path / 'nope.py', 'does not exist'),
+                         (broken, 'cannot be loaded: SyntaxError')]:
+    proc = _cli(f'--config={path}', f'--workdir={tmp_path / "run"}')
+    print(proc.stderr)
+    assert proc.returncode == 2 and len(proc.stderr.strip().splitlines()) == 1
+    assert proc.stderr.startswith(f'train.py: error: the config file {path}')
+    assert expected in proc.stderr
+
+
+def test_a_full_disk_while_logging_is_one_line_and_loses_no_record(tmp_path):
+  workdir = str(tmp_path / 'run')
+  args = ['--config=configs/ring8.py', f'--workdir={workdir}', '--config.log_every_steps=1',
+          '--config.checkpoint_every_steps=0']   # (a checkpoint would not fit in 16 KB)
+  proc = _cli(*args, '--config.num_train_steps=300', limit_kb=16)
+  last = proc.stderr.strip().splitlines()[-1]
+  print(last)
+  assert proc.returncode == 1 and 'Traceback' not in proc.stderr
+  assert last.startswith(f'train.py: error: cannot write {workdir}/metrics.jsonl: '
+                         '[Errno 27] File too large.')
+  # Space again: the same command runs; the cut line is dropped, every record is whole.
+  proc = _cli(*args, '--config.num_train_steps=5')
+  assert proc.returncode == 0, proc.stderr
+  assert [r['step'] for r in _records(workdir)][-5:] == [1, 2, 3, 4, 5]
+
+
+def test_out_of_memory_is_one_line_and_records_no_config(tmp_path):
+  workdir = str(tmp_path / 'run')
+  proc = _cli('--config=configs/ring8.py', f'--workdir={workdir}',
+              '--config.batch_size=1000000000000')
+  last = proc.stderr.strip().splitlines()[-1]
+  print(last)
+  assert proc.returncode == 1 and 'Traceback' not in proc.stderr
+  assert last.startswith('train.py: error: out of memory (Unable to allocate ')
+  assert 'Lower config.batch_size' in last
+  assert not os.path.exists(os.path.join(workdir, 'config.json'))
+  proc = _cli('--config=configs/ring8.py', f'--workdir={workdir}',
+              '--config.num_train_steps=3')   # the corrected command needs no --restart
+  assert proc.returncode == 0, proc.stderr
 
 
 def test_a_workdir_starting_with_a_tilde_is_the_home_folder(tmp_path, monkeypatch):
@@ -553,3 +628,22 @@ def test_a_second_trainer_on_the_same_workdir_is_refused(ring8_run, tmp_path):
     assert _steps(workdir) == [5, 10] and not glob.glob(os.path.join(workdir, 'replaced_*'))
   loop.train(_ring8(num_train_steps=12), workdir)    # released: the next run goes on
   assert _steps(workdir)[-1] == 12
+
+
+def test_environment_errors_become_errors_the_user_can_act_on():
+  import errno as errno_lib
+  device = RuntimeError('RESOURCE_EXHAUSTED: Out of memory allocating 501200178216 bytes.')
+  for e, expected in [
+      (MemoryError('Unable to allocate 7.28 TiB for an array'), 'out of memory (Unable to '
+                                                                'allocate 7.28 TiB)'),
+      (device, 'out of memory (Out of memory allocating 501200178216 bytes)'),
+      (OSError(errno_lib.ENOSPC, 'No space left on device', '/r/metrics.jsonl'),
+       'cannot write /r/metrics.jsonl: [Errno 28] No space left on device'),
+      (OSError(errno_lib.EACCES, 'Permission denied', '/r/samples'), 'make it writable'),
+  ]:
+    error = errors.from_environment(e)
+    assert isinstance(error, errors.ResourceError) and error.exit_status == 1
+    assert expected in str(error), str(error)
+  # Anything else is a bug to report, not a message to act on: the traceback stays.
+  assert errors.from_environment(RuntimeError('shapes do not match')) is None
+  assert errors.from_environment(OSError(errno_lib.ENOENT, 'No such file')) is None
