@@ -1,5 +1,6 @@
 import json
 import os
+import shutil
 
 import jax
 import numpy as np
@@ -191,3 +192,20 @@ def test_load_refuses_a_checkpoint_that_fails_its_integrity_check(trained_tiny):
   os.remove(os.path.join(trained_tiny, 'checkpoints', '4', '_CHECKPOINT_METADATA'))
   with pytest.raises(errors.EvaluationError, match='CRC-32 checksums .* is missing'):
     api.load(trained_tiny)
+
+
+def test_load_rereads_the_latest_checkpoint_when_a_trainer_rotates_it_away(trained_tiny,
+                                                                            monkeypatch):
+  from infogan_jax import checkpointing
+  directory = os.path.join(trained_tiny, 'checkpoints')
+  shutil.copytree(os.path.join(directory, '4'), os.path.join(directory, '6'))
+  real, asked = checkpointing.restore, []
+
+  def restore(mngr, state, step=None):
+    asked.append(step)
+    if step == 6:   # a trainer with keep_checkpoints deletes it while we read it
+      shutil.rmtree(os.path.join(directory, '6'))
+      raise errors.CheckpointError('checkpoint .../6 cannot be used: No such file')
+    return real(mngr, state, step)
+  monkeypatch.setattr(checkpointing, 'restore', restore)
+  assert api.load(trained_tiny).step == 4 and asked == [6, 4]
