@@ -38,6 +38,10 @@ def get_config():
   # The original code fixes the std of Q's Gaussian at 1 (fix_std=True); the paper
   # describes a factored Gaussian. Fixed is the default; True learns a log-std per code.
   config.latent.learn_cont_std = False
+  # ss-InfoGAN: the categorical code Q predicts with a head of its own (one dense layer on
+  # the trunk, as in the original code), which labels can guide (semi_supervised below);
+  # -1: none, plain InfoGAN.
+  config.latent.guided_code = -1
 
   # --- networks -----------------------------------------------------------
   config.model = ml_collections.ConfigDict()
@@ -67,6 +71,21 @@ def get_config():
   # Plain-GAN baseline (paper, Fig. 1): no information term for G or the trunk; Q is
   # still trained on detached trunk features so that L_I can be measured.
   config.gan_baseline = False
+
+  # --- ss-InfoGAN (Spurr, Aksan, Hilliges 2017): a few labels guide one code ----------
+  # labels_per_class = n > 0: n labelled training images per class, drawn class-balanced
+  # from the training split by the seed (every other image is used without its label);
+  # config.latent.guided_code names the code they guide. A step trains on a labelled batch
+  # (drawn from those images) with probability `share`, which falls linearly from
+  # share_start to share_end over share_steps steps and stays there. The original code
+  # starts at 1 and lowers it by 0.1 per "epoch" of 100 updates to 0.01 (unlabelled_percentage
+  # 0.99): 1000 steps. weight: the supervised terms' weight (original: 2, for D/Q and G).
+  config.semi_supervised = ml_collections.ConfigDict()
+  config.semi_supervised.labels_per_class = 0
+  config.semi_supervised.weight = 2.0
+  config.semi_supervised.share_start = 1.0
+  config.semi_supervised.share_end = 0.01
+  config.semi_supervised.share_steps = 1_000
 
   # --- optimisation (paper: Adam, 2e-4 for D/Q, 1e-3 for G, beta1 0.5) ------
   config.d_learning_rate = 2e-4

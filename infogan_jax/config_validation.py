@@ -24,8 +24,10 @@ class _Rule:
     self.check, self.allowed = check, allowed
 
 
-def _integer(lo=None, hi=None):
-  if lo == 1 and hi is None:
+def _integer(lo=None, hi=None, text=None):
+  if text:
+    pass
+  elif lo == 1 and hi is None:
     text = 'an integer > 0'
   elif lo == 0 and hi is None:
     text = 'an integer >= 0'
@@ -74,6 +76,7 @@ _NON_NEGATIVE = _integer(0)
 _RATE = _number(lo=0, lo_open=True, text='a finite number > 0')
 _BETA = _number(lo=0, hi=1, hi_open=True, text='a number in [0, 1)')
 _WEIGHT = _number(lo=0, text='a finite number >= 0')
+_SHARE = _number(lo=0, hi=1, text='a number in [0, 1] (a probability)')
 _WIDTHS = _int_tuple(1, 'a non-empty tuple of integers > 0 (layer widths)', False)
 
 RULES = {
@@ -93,6 +96,7 @@ RULES = {
         '(categories per code), possibly empty', True),
     'latent.continuous': _NON_NEGATIVE,
     'latent.learn_cont_std': _boolean(),
+    'latent.guided_code': _integer(-1, None, 'an integer >= -1 (-1: no guided code)'),
     # networks
     'model.arch': _choice(*models.ARCHS),
     'model.g_widths': _WIDTHS,
@@ -106,6 +110,12 @@ RULES = {
     'lambda_cat': _WEIGHT,
     'lambda_cont': _WEIGHT,
     'gan_baseline': _boolean(),
+    # ss-InfoGAN
+    'semi_supervised.labels_per_class': _NON_NEGATIVE,
+    'semi_supervised.weight': _WEIGHT,
+    'semi_supervised.share_start': _SHARE,
+    'semi_supervised.share_end': _SHARE,
+    'semi_supervised.share_steps': _NON_NEGATIVE,
     # optimisation
     'd_learning_rate': _RATE,
     'g_learning_rate': _RATE,
@@ -132,7 +142,10 @@ RULES = {
 # value such runs used. `with_defaults` fills them in.
 OPTIONAL = {'on_nonfinite': 'stop', 'gan_baseline': False,
             'model.weight_init': models.WEIGHT_INITS[0], 'data_reader': 'tfds',
-            'data_placement': 'host', 'steps_per_dispatch': 1, 'num_seeds': 1}
+            'data_placement': 'host', 'steps_per_dispatch': 1, 'num_seeds': 1,
+            'latent.guided_code': -1, 'semi_supervised.labels_per_class': 0,
+            'semi_supervised.weight': 2.0, 'semi_supervised.share_start': 1.0,
+            'semi_supervised.share_end': 0.01, 'semi_supervised.share_steps': 1000}
 OPTIONAL_GROUPS = ('eval',)   # only read by eval.py
 
 
@@ -158,6 +171,8 @@ def with_defaults(config) -> ml_collections.ConfigDict:
       *groups, name = field.split('.')
       target = config
       for group in groups:
+        if group not in target:
+          target[group] = ml_collections.ConfigDict()
         target = target[group]
       target[name] = value
   return config
@@ -182,6 +197,22 @@ def validate(config, num_devices: int = None,
     latents.LatentSpec.from_config(config.latent)
   except ValueError as e:
     raise ConfigError(str(e)) from None
+  ss = config.semi_supervised
+  if ss.labels_per_class:
+    guided = config.latent.guided_code
+    classes = input_pipeline.num_classes(config.dataset)
+    if guided < 0:
+      raise ConfigError(f'config.semi_supervised.labels_per_class={ss.labels_per_class} '
+                        'guides a categorical code: set config.latent.guided_code to its '
+                        'index (configs/mnist_ss.py)')
+    if config.latent.categorical[guided] != classes:
+      raise ConfigError(
+          f'config.latent.guided_code={guided} names a code of '
+          f'{config.latent.categorical[guided]} categories; config.dataset='
+          f'{config.dataset!r} has {classes} classes (labels): they must agree')
+    if config.gan_baseline:
+      raise ConfigError('config.gan_baseline=True has no information terms for G; it '
+                        'cannot be combined with config.semi_supervised.labels_per_class')
   if config.model.arch == 'conv':
     if len(input_pipeline.image_shape(config.dataset)) != 3:
       images = [d for d in input_pipeline.DATASETS

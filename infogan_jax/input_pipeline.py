@@ -213,6 +213,24 @@ def load_split_uint8(config, split: str = 'test'):
   return data['image'].astype(np.uint8), data['label'].astype(np.int32)
 
 
+def num_classes(dataset: str) -> int:
+  """How many label values the dataset has (MNIST: digits; ring8: modes)."""
+  image_shape(dataset)
+  return RING_MODES if dataset == 'ring8' else 10
+
+
+def labelled_pool(config):
+  """(examples, labels int32) that labelled examples are drawn from: MNIST's training split
+  (uint8, through config.data_reader), or for ring8 a fixed set of 1000 points per mode
+  (float32)."""
+  if config.dataset == 'ring8':
+    rng = np.random.default_rng(RING_POOL_SEED)
+    labels = np.repeat(np.arange(RING_MODES, dtype=np.int32), 1000)
+    points = ring8_modes()[labels] + RING_STD * rng.standard_normal((len(labels), 2))
+    return points.astype(np.float32), labels
+  return load_split_uint8(config, 'train')
+
+
 def load_split_arrays(config, split: str = 'test'):
   """The whole split as numpy arrays (images float32 in the generator's range, labels)."""
   images, labels = load_split_uint8(config, split)
@@ -223,6 +241,7 @@ def load_split_arrays(config, split: str = 'test'):
 RING_MODES = 8
 RING_RADIUS = 1.0
 RING_STD = 0.05
+RING_POOL_SEED = 8   # the ring's fixed pool of labelled points (labelled_pool)
 
 
 def ring8_modes() -> np.ndarray:

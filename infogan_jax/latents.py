@@ -1,7 +1,9 @@
 """The latent-code layout: the one place that knows how z and c are laid out.
 
 The generator input is ``[noise | one-hot(cat_1) | ... | one-hot(cat_K) | cont]``.
-Q's output is ``[logits(cat_1) | ... | logits(cat_K) | mean(cont) | log_std(cont)?]``.
+Q's output is ``[logits(cat_1) | ... | logits(cat_K) | mean(cont) | log_std(cont)?]``;
+with a guided code g (ss-InfoGAN, `guided`), whose logits come from a head of their own,
+``[logits(cat_g) | the same without cat_g]``.
 Everything else (sampling, plots, evaluation) goes through `LatentSpec`.
 """
 from __future__ import annotations
@@ -38,6 +40,9 @@ class LatentSpec:
   categorical: tuple = (10,)
   continuous: int = 2
   learn_cont_std: bool = False
+  # ss-InfoGAN: the categorical code that Q predicts with a head of its own (Q_ss), which
+  # a few labels can guide (config.semi_supervised); -1: none.
+  guided: int = -1
 
   def __post_init__(self):
     if self.noise_prior not in NOISE_PRIORS:
@@ -52,6 +57,9 @@ class LatentSpec:
       raise ValueError('InfoGAN needs a code, at least one code: set '
                        'config.latent.categorical and/or config.latent.continuous')
     object.__setattr__(self, 'categorical', tuple(int(k) for k in self.categorical))
+    if not -1 <= self.guided < len(self.categorical):
+      raise ValueError(f'config.latent.guided_code must be -1 (none) or the index of a '
+                       f'categorical code (0..{len(self.categorical) - 1}), got {self.guided}')
 
   @classmethod
   def from_config(cls, latent_config) -> 'LatentSpec':
@@ -59,7 +67,8 @@ class LatentSpec:
                noise_prior=str(latent_config.noise_prior),
                categorical=tuple(latent_config.categorical),
                continuous=int(latent_config.continuous),
-               learn_cont_std=bool(latent_config.learn_cont_std))
+               learn_cont_std=bool(latent_config.learn_cont_std),
+               guided=int(latent_config.get('guided_code', -1)))
 
   # --- sizes ----------------------------------------------------------------
   @property
@@ -70,6 +79,11 @@ class LatentSpec:
   @property
   def q_output_dim(self) -> int:
     return sum(self.categorical) + self.continuous * (2 if self.learn_cont_std else 1)
+
+  @property
+  def q_guided_dim(self) -> int:
+    """Width of the guided code's own head (0: no guided code)."""
+    return self.categorical[self.guided] if self.guided >= 0 else 0
 
   # --- entropies of the priors, in nats -------------------------------------
   def cat_entropies(self) -> tuple:
@@ -117,12 +131,17 @@ class LatentSpec:
     if q_out.shape[-1] != self.q_output_dim:
       raise ValueError(f'Q output has width {q_out.shape[-1]}, the latent layout '
                        f'expects {self.q_output_dim}')
-    offsets = np.cumsum((0,) + self.categorical)
-    logits = tuple(q_out[:, a:b] for a, b in zip(offsets[:-1], offsets[1:]))
+    order = list(range(len(self.categorical)))
+    if self.guided >= 0:   # its head's logits come first
+      order.insert(0, order.pop(self.guided))
+    offsets = np.cumsum([0] + [self.categorical[i] for i in order])
+    logits = [None] * len(order)
+    for code, a, b in zip(order, offsets[:-1], offsets[1:]):
+      logits[code] = q_out[:, a:b]
     start = int(offsets[-1])
     mean = q_out[:, start:start + self.continuous]
     log_std = q_out[:, start + self.continuous:] if self.learn_cont_std else None
-    return QOutput(logits, mean, log_std)
+    return QOutput(tuple(logits), mean, log_std)
 
   # --- fixed grids for figures --------------------------------------------------
   def category_grid(self, rng, num_noise: int, code: int = 0,

@@ -25,7 +25,7 @@ import numpy as np
 from jax.sharding import NamedSharding, PartitionSpec as P
 
 from infogan_jax import checkpointing, config_validation, device_data, input_pipeline, models
-from infogan_jax import parallel
+from infogan_jax import parallel, semi_supervised
 from infogan_jax import plotting, reliability, step as step_lib, workdir as workdir_lib
 from infogan_jax.errors import CheckpointError, ConfigError, WorkdirError
 from infogan_jax.metric_logging import MetricLogger
@@ -257,13 +257,16 @@ def _stack(states):
 def _dispatcher(config, mesh, start_step: int):
   """dispatch(state, step, num_steps) -> (state, metrics stacked over the num_steps steps
   from `step` on), for config.data_placement."""
+  stacked = config.num_seeds > 1
+  seeds = [c.seed for c in _seed_configs(config)]
+  labelled = (semi_supervised.LabelledData(config, seeds)
+              if semi_supervised.enabled(config) else None)
   if input_pipeline.placement(config) == 'device':
     images, _ = input_pipeline.load_split_uint8(config, 'train')
     if config.batch_size > len(images):
       raise ConfigError(f'config.batch_size={config.batch_size} is larger than the '
                         f"{len(images)} training examples (config.data_placement='device')")
     images = parallel.replicate(images, mesh)   # once: every batch is gathered on device
-    stacked = config.num_seeds > 1
     seed = (config.seed + np.arange(config.num_seeds, dtype=np.int32) if stacked
             else np.int32(config.seed))
     orders = device_data.EpochOrders(seed, config.batch_size, len(images),
@@ -271,17 +274,24 @@ def _dispatcher(config, mesh, start_step: int):
                                      sharding=NamedSharding(mesh, P()))
     steps = parallel.make_device_data_steps(mesh, config.batch_size,
                                             config.model.output_activation, stacked=stacked)
+    labelled_arrays = (None if labelled is None
+                       else parallel.replicate(labelled.device_arrays(stacked), mesh))
 
     def dispatch_on_device(state, step, num_steps):
       first_epoch, epoch_orders = orders.for_steps(step)
+      extra = {}
+      if labelled is not None:
+        extra['labelled'] = {'arrays': labelled_arrays, 'draws': parallel.replicate(
+            labelled.draws(step, num_steps, stacked), mesh)}
       return steps(state, images, epoch_orders, np.int32(first_epoch), seed, np.int32(step),
-                   num_steps)
+                   num_steps, **extra)
     return dispatch_on_device
 
-  data = input_pipeline.create_dataset(config, config.batch_size // jax.process_count(),
-                                       split='train', seed=config.seed,
+  local_rows = config.batch_size // jax.process_count()
+  data = input_pipeline.create_dataset(config, local_rows, split='train', seed=config.seed,
                                        skip_batches=start_step)
   step_fn = parallel.make_train_step(mesh)
+  rows = slice(jax.process_index() * local_rows, (jax.process_index() + 1) * local_rows)
 
   @functools.partial(jax.jit, donate_argnums=0)
   def one_step(state, batch, rng):
@@ -290,8 +300,11 @@ def _dispatcher(config, mesh, start_step: int):
 
   def dispatch(state, step, num_steps):
     assert num_steps == 1, 'host data: one step per call (config validation)'
-    batch = parallel.global_batch({'image': next(data)['image']}, mesh)
-    return one_step(state, batch, step_lib.step_rng(config.seed, step))
+    local = {'image': next(data)['image']}
+    if labelled is not None:
+      local = labelled.host_batch(local, step, rows)
+    return one_step(state, parallel.global_batch(local, mesh),
+                    step_lib.step_rng(config.seed, step))
   return dispatch
 
 

@@ -11,7 +11,7 @@ and outputs the prior gives 0.
 from __future__ import annotations
 
 import math
-from typing import Dict
+from typing import Dict, Optional
 
 import jax
 import jax.numpy as jnp
@@ -58,10 +58,20 @@ def mutual_information(spec: LatentSpec, q: QOutput, latents: Latents) -> Dict[s
   return out
 
 
-def information_loss(mi: Dict[str, jax.Array], lambda_cat: float,
-                     lambda_cont: float) -> jax.Array:
-  """The term added to both players' losses: -(lambda_cat * sum L_I_cat + lambda_cont * L_I_cont)."""
+def information_loss(mi: Dict[str, jax.Array], lambda_cat: float, lambda_cont: float,
+                     code_weights: Optional[Dict[str, float]] = None) -> jax.Array:
+  """The term added to both players' losses: -(lambda_cat * sum L_I_cat + lambda_cont * L_I_cont);
+  `code_weights` gives some groups ('cat0', ...) a weight of their own (ss-InfoGAN)."""
+  code_weights = code_weights or {}
   total = jnp.zeros((), jnp.float32)
   for name, value in mi.items():
-    total = total - (lambda_cont if name == 'cont' else lambda_cat) * value
+    weight = code_weights.get(name, lambda_cont if name == 'cont' else lambda_cat)
+    total = total - weight * value
   return total
+
+
+def supervised_cross_entropy(logits: jax.Array, labels: jax.Array,
+                             labelled: jax.Array) -> jax.Array:
+  """ss-InfoGAN's term on real images: the mean of -log q(label | x) over the batch,
+  times `labelled` (per example: 1 for a labelled image, 0 for one without a label)."""
+  return -jnp.mean(labelled * categorical_log_likelihood(logits, labels))

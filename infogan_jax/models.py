@@ -107,7 +107,12 @@ class Generator(nn.Module):
 
 
 class Discriminator(nn.Module):
-  """Shared trunk with two heads; returns (D's logit [B], Q's raw output [B, q_dim])."""
+  """Shared trunk with two heads; returns (D's logit [B], Q's raw output [B, q_dim]).
+
+  With `q_guided_dim` > 0 (ss-InfoGAN), the guided code's logits come from a third head,
+  one dense layer on the trunk's features as in the original code (spurra/ss-infogan,
+  info_head_semsup), placed first in Q's output (latents.LatentSpec.split_q).
+  """
   q_output_dim: int
   arch: str = 'conv'
   widths: Sequence[int] = (64, 128, 1024)
@@ -119,17 +124,19 @@ class Discriminator(nn.Module):
   # Plain-GAN baseline: Q reads a detached copy of the trunk's features, so its loss
   # trains Q's own layers only and L_I can still be measured.
   detach_q: bool = False
+  q_guided_dim: int = 0
 
   @nn.compact
   def __call__(self, x, train: bool = True):
     act = functools.partial(nn.leaky_relu, negative_slope=self.leaky_slope)
     kernel_init, scale_init = _initializers(self.weight_init)
     dense = functools.partial(nn.Dense, dtype=self.dtype, kernel_init=kernel_init)
+    q_dim = self.q_output_dim - self.q_guided_dim   # Q's own head (0: only a guided code)
     if self.arch == 'mlp':
       h = x.reshape(x.shape[0], -1)
       for width in self.widths:
         h = act(dense(width)(h))
-      q = act(dense(self.q_width)(self._q_input(h)))
+      q = act(dense(self.q_width)(self._q_input(h))) if q_dim else None
     else:
       bn = functools.partial(_batch_norm, train, self.axis_name, self.dtype, scale_init)
       conv = functools.partial(nn.Conv, kernel_size=(4, 4), strides=(2, 2),
@@ -140,9 +147,14 @@ class Discriminator(nn.Module):
       h = act(bn()(conv(c2)(h)))
       h = h.reshape(h.shape[0], -1)
       h = act(bn()(dense(fc)(h)))
-      q = act(bn()(dense(self.q_width)(self._q_input(h))))
+      q = act(bn()(dense(self.q_width)(self._q_input(h)))) if q_dim else None
     d_logit = dense(1, name='d_head')(h)[:, 0]
-    q_out = dense(self.q_output_dim, name='q_head')(q)
+    heads = []
+    if self.q_guided_dim:
+      heads.append(dense(self.q_guided_dim, name='q_guided_head')(self._q_input(h)))
+    if q_dim:
+      heads.append(dense(q_dim, name='q_head')(q))
+    q_out = heads[0] if len(heads) == 1 else jnp.concatenate(heads, axis=-1)
     return d_logit.astype(jnp.float32), q_out.astype(jnp.float32)
 
   def _q_input(self, h):
@@ -161,5 +173,6 @@ def build_models(config, spec, image_shape):
                                 leaky_slope=float(m.leaky_slope),
                                 weight_init=m.weight_init,
                                 dtype=COMPUTE_DTYPES[m.compute_dtype],
-                                detach_q=bool(config.gan_baseline))
+                                detach_q=bool(config.gan_baseline),
+                                q_guided_dim=spec.q_guided_dim)
   return generator, discriminator

@@ -30,7 +30,7 @@ import jax.numpy as jnp
 import numpy as np
 from jax.sharding import NamedSharding, PartitionSpec as P
 
-from infogan_jax import device_data, step as step_lib
+from infogan_jax import device_data, semi_supervised, step as step_lib
 
 AXIS = 'batch'
 
@@ -75,9 +75,13 @@ def make_train_step(mesh, with_latents: bool = False):
 def make_device_data_steps(mesh, batch_size: int, output_activation: str,
                            stacked: bool = False):
   """A jitted, state-donating call running several steps on data kept on the device:
-  (state, images_uint8, orders, first_epoch, seed, first_step, num_steps) -> (state,
-  metrics), each metric stacked over the steps ([num_steps]); `num_steps` is static (one
-  program per length).
+  (state, images_uint8, orders, first_epoch, seed, first_step, num_steps[, labelled]) ->
+  (state, metrics), each metric stacked over the steps ([num_steps]); `num_steps` is
+  static (one program per length).
+
+  `labelled` (ss-InfoGAN; semi_supervised.py): {'arrays': LabelledData.device_arrays,
+  'draws': LabelledData.draws of these steps}, replicated; a labelled step's batch is
+  gathered from those images instead, with its labels.
 
   `images_uint8` is the whole training split and `orders` the epoch orders the steps need
   (device_data.EpochOrders), both replicated over `mesh`. Step s gathers its global batch
@@ -95,19 +99,25 @@ def make_device_data_steps(mesh, batch_size: int, output_activation: str,
   # (compile time grows with their number); elsewhere they stay a loop.
   unroll = jax.default_backend() == 'cpu'
 
-  def per_device(state, images, orders, first_epoch, seed, first_step, num_steps):
+  def per_device(state, images, orders, first_epoch, seed, first_step, labelled,
+                 num_steps):
     device = jax.lax.axis_index(AXIS)
 
-    def seed_step(state, seed, orders, step):
+    def seed_step(state, seed, orders, labelled, step):
       batch = {'image': device_data.batch(images, orders, first_epoch, step, batch_size,
                                           output_activation, start=device * rows, rows=rows)}
+      if labelled is not None:
+        batch = semi_supervised.device_batch(batch['image'], labelled['arrays'],
+                                             labelled['draws'], step - first_step,
+                                             device * rows, rows, output_activation)
       rng = jax.random.fold_in(step_lib.step_rng(seed, step), device)
       return step_lib.train_step(state, batch, rng, axis_name=AXIS)
 
     def one_step(state, step):
       if stacked:
-        return jax.vmap(seed_step, in_axes=(0, 0, 0, None))(state, seed, orders, step)
-      return seed_step(state, seed, orders, step)
+        return jax.vmap(seed_step, in_axes=(0, 0, 0, 0, None))(state, seed, orders,
+                                                               labelled, step)
+      return seed_step(state, seed, orders, labelled, step)
 
     steps = [first_step + i for i in range(num_steps)]
     if stacked and unroll:
@@ -121,8 +131,10 @@ def make_device_data_steps(mesh, batch_size: int, output_activation: str,
       states, history = [], []
       for i in range(len(seed)):
         seed_state, seed_metrics = take(state, i), []
+        seed_labelled = None if labelled is None else take(labelled, i)
         for step in steps:
-          seed_state, metrics = seed_step(seed_state, seed[i], orders[i], step)
+          seed_state, metrics = seed_step(seed_state, seed[i], orders[i], seed_labelled,
+                                          step)
           seed_metrics.append(metrics)
         states.append(seed_state)
         history.append(stack(seed_metrics))
@@ -135,10 +147,10 @@ def make_device_data_steps(mesh, batch_size: int, output_activation: str,
       return state, jax.tree.map(lambda *m: jnp.stack(m), *history)
     return jax.lax.scan(one_step, state, first_step + jnp.arange(num_steps, dtype=jnp.int32))
 
-  def call(state, images, orders, first_epoch, seed, first_step, num_steps):
+  def call(state, images, orders, first_epoch, seed, first_step, num_steps, labelled=None):
     sharded = jax.shard_map(functools.partial(per_device, num_steps=num_steps), mesh=mesh,
-                            in_specs=(P(),) * 6, out_specs=(P(), P()), check_vma=True)
-    return sharded(state, images, orders, first_epoch, seed, first_step)
+                            in_specs=(P(),) * 7, out_specs=(P(), P()), check_vma=True)
+    return sharded(state, images, orders, first_epoch, seed, first_step, labelled)
 
   return jax.jit(call, donate_argnums=0, static_argnums=6)
 

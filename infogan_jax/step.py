@@ -45,6 +45,9 @@ class TrainState:
   spec: LatentSpec = flax.struct.field(pytree_node=False)
   lambda_cat: float = flax.struct.field(pytree_node=False, default=1.0)
   lambda_cont: float = flax.struct.field(pytree_node=False, default=1.0)
+  # ss-InfoGAN (config.semi_supervised.weight): the weight of the guided code's terms on
+  # batches that carry labels.
+  lambda_ss: float = flax.struct.field(pytree_node=False, default=0.0)
   # config.on_nonfinite == 'skip': a step with a NaN/Inf loss or gradient keeps the old
   # parameters, statistics and optimizer states (the step counter still advances).
   skip_nonfinite: bool = flax.struct.field(pytree_node=False, default=False)
@@ -95,6 +98,8 @@ def create_train_state(config, rng) -> TrainState:
                     # The baseline's G gets no information term at all.
                     lambda_cat=0.0 if config.gan_baseline else float(config.lambda_cat),
                     lambda_cont=0.0 if config.gan_baseline else float(config.lambda_cont),
+                    lambda_ss=(float(config.semi_supervised.weight)
+                               if config.semi_supervised.labels_per_class else 0.0),
                     skip_nonfinite=config.on_nonfinite == 'skip')
 
 
@@ -135,6 +140,11 @@ def train_step(state: TrainState, batch: Dict[str, jax.Array], rng: jax.Array,
   `latents` may be given (e.g. to compare device layouts); by default they are drawn
   from `rng`. Metrics: GAN losses, L_I per code group in nats (mi/cat0, ..., mi/cont),
   and D's mean probability on real and on fake images.
+
+  ss-InfoGAN (semi_supervised.py): a batch that also holds 'label' [B] (int) and
+  'labelled' [B] (1.0 where the label is known, else 0.0) trains the guided code
+  (spec.guided) on them; metrics then add ss/labelled (the share of labelled images) and
+  ss/ce (the supervised cross-entropy, times that share).
   """
   spec = state.spec
   generator, discriminator = state.generator, state.discriminator
@@ -153,24 +163,41 @@ def train_step(state: TrainState, batch: Dict[str, jax.Array], rng: jax.Array,
   fake, g_pullback, g_stats = jax.vjp(generator_forward,
                                       _per_device(state.g_params, axis_name), has_aux=True)
 
-  def info_terms(q_out, weights=(state.lambda_cat, state.lambda_cont)):
+  def info_terms(q_out, weights=(state.lambda_cat, state.lambda_cont), code_weights=None):
     mi = losses.mutual_information(spec, spec.split_q(q_out), latents)
-    return mi, losses.information_loss(mi, *weights)
+    return mi, losses.information_loss(mi, *weights, code_weights=code_weights)
 
   # Baseline (config.gan_baseline): Q still fits its posterior, on detached features.
   q_weights = (1.0, 1.0) if discriminator.detach_q else (state.lambda_cat, state.lambda_cont)
 
+  # ss-InfoGAN, as in the original code (spurra/ss-infogan): when labels exist, the guided
+  # code's head learns from labelled real images only, not from G's images (weight 0
+  # below), and G learns to make images that head classifies as their code (weight
+  # lambda_ss in place of lambda_cat). The paper's D/Q and G losses are the same terms.
+  semi_supervised = 'label' in batch
+  if semi_supervised and not (spec.guided >= 0 and state.lambda_ss):
+    raise ValueError("a batch with 'label' needs a guided code (config.latent.guided_code) "
+                     'and config.semi_supervised.labels_per_class > 0')
+  guided = f'cat{spec.guided}'
+  d_code_weights = {guided: 0.0} if semi_supervised else None
+  g_code_weights = {guided: state.lambda_ss} if semi_supervised else None
+
   # --- discriminator + Q (shared trunk) -----------------------------------------
   def d_objective(d_params):
-    (real_logits, _), stats = _apply_train(discriminator, d_params, state.d_stats, real)
+    (real_logits, real_q), stats = _apply_train(discriminator, d_params, state.d_stats, real)
     (fake_logits, q_out), stats = _apply_train(discriminator, d_params, stats,
                                                lax.stop_gradient(fake))
     gan = losses.discriminator_loss(real_logits, fake_logits)
-    mi, info = info_terms(q_out, q_weights)
+    mi, info = info_terms(q_out, q_weights, d_code_weights)
     aux = {'stats': stats, 'gan': gan, 'mi': mi,
            'd_real': jnp.mean(jax.nn.sigmoid(real_logits)),
            'd_fake': jnp.mean(jax.nn.sigmoid(fake_logits))}
-    return gan + info, aux
+    total = gan + info
+    if semi_supervised:
+      aux['ss_ce'] = losses.supervised_cross_entropy(
+          spec.split_q(real_q).cat_logits[spec.guided], batch['label'], batch['labelled'])
+      total = total + state.lambda_ss * aux['ss_ce']
+    return total, aux
 
   (d_total, d_aux), d_grads = jax.value_and_grad(d_objective, has_aux=True)(
       _per_device(state.d_params, axis_name))
@@ -183,7 +210,7 @@ def train_step(state: TrainState, batch: Dict[str, jax.Array], rng: jax.Array,
     (fake_logits, q_out), stats = _apply_train(discriminator, d_params, d_aux['stats'],
                                                fake_images)
     gan = losses.generator_loss(fake_logits)
-    _, info = info_terms(q_out)
+    _, info = info_terms(q_out, code_weights=g_code_weights)
     return gan + info, (stats, gan)
 
   (g_total, (d_stats, g_gan)), fake_grad = jax.value_and_grad(
@@ -200,6 +227,8 @@ def train_step(state: TrainState, batch: Dict[str, jax.Array], rng: jax.Array,
   metrics = {'d_loss': d_aux['gan'], 'g_loss': g_gan, 'd_total': d_total,
              'g_total': g_total, 'd_real': d_aux['d_real'], 'd_fake': d_aux['d_fake']}
   metrics.update({f'mi/{k}': v for k, v in d_aux['mi'].items()})
+  if semi_supervised:
+    metrics.update({'ss/labelled': jnp.mean(batch['labelled']), 'ss/ce': d_aux['ss_ce']})
   metrics = _pmean(metrics, axis_name)
   # Non-finite guard, on the all-reduced values (the same on every device): bit 0 any
   # loss or metric, bit 1 D/Q's gradients, bit 2 G's gradients; 0 = all finite.

@@ -4,9 +4,10 @@ The pytest process has already started JAX with one CPU device, so runs that nee
 several devices or several processes happen here, in a fresh interpreter whose
 XLA_FLAGS (set by the caller) force the device count.
 
-    python tests/parallel_worker.py equivalence OUT_DIR
+    python tests/parallel_worker.py equivalence OUT_DIR [ss]
         a few steps of the tiny conv config (BatchNorm) on 1 device and on all devices,
-        same global batch and latents; writes OUT_DIR/{init,one,all}.npz (init: before training)
+        same global batch and latents; writes OUT_DIR/{init,one,all}.npz (init: before
+        training). `ss`: ss-InfoGAN's guided code, labelled batches on steps 0 and 2
     python tests/parallel_worker.py train OUT.npz [train.py flags ...]
         train.py's main() with those flags; each process then writes its final
         TrainState arrays to OUT.npz with '{process}' replaced by its process index
@@ -27,7 +28,7 @@ def _save(path, variables):
   np.savez(path, **{jax.tree_util.keystr(k): np.asarray(v) for k, v in leaves})
 
 
-def equivalence(out_dir, steps=3):
+def equivalence(out_dir, steps=3, semi_supervised=False):
   import jax
   import numpy as np
   import optax
@@ -36,6 +37,9 @@ def equivalence(out_dir, steps=3):
 
   cfg = tiny.get_config()
   cfg.batch_size = 8  # 2 rows per device on 4 devices; BatchNorm must see all 8
+  if semi_supervised:
+    cfg.latent.categorical, cfg.latent.guided_code = (10, 2), 0
+    cfg.semi_supervised.labels_per_class = 1
 
   def initial_state():  # built afresh for each use: the train step donates its input
     return step_lib.create_train_state(cfg, jax.random.key(0))
@@ -56,7 +60,11 @@ def equivalence(out_dir, steps=3):
       images = np.random.default_rng(step).uniform(
           -1, 1, (cfg.batch_size, 28, 28, 1)).astype(np.float32)
       latents = jax.device_get(state.spec.sample(jax.random.key(100 + step), cfg.batch_size))
-      state, metrics = step_fn(state, parallel.global_batch({'image': images}, mesh),
+      batch = {'image': images}
+      if semi_supervised:
+        batch['label'] = np.random.default_rng(step).integers(0, 10, cfg.batch_size)
+        batch['labelled'] = np.full(cfg.batch_size, float(step % 2 == 0), np.float32)
+      state, metrics = step_fn(state, parallel.global_batch(batch, mesh),
                                step_lib.step_rng(0, step),
                                parallel.global_batch(latents, mesh))
     return {'state': state.variables(), 'metrics': metrics}
@@ -94,7 +102,7 @@ def train(out, argv):
 if __name__ == '__main__':
   mode, target, *rest = sys.argv[1:]
   if mode == 'equivalence':
-    equivalence(target)
+    equivalence(target, semi_supervised=rest == ['ss'])
   elif mode == 'train':
     train(target, rest)
   else:

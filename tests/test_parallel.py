@@ -38,9 +38,12 @@ def _load(path):
     return {k: f[k] for k in f.files}
 
 
-def test_four_devices_give_the_parameters_of_one_device(tmp_path):
-  """Same global batch and latents, 3 steps of the conv config (with BatchNorm)."""
-  run = subprocess.run([sys.executable, WORKER, 'equivalence', str(tmp_path)], env=_env(4),
+@pytest.mark.parametrize('variant', ['infogan', 'ss'])
+def test_four_devices_give_the_parameters_of_one_device(tmp_path, variant):
+  """Same global batch and latents, 3 steps of the conv config (with BatchNorm); `ss`:
+  ss-InfoGAN's guided code, with labelled and unlabelled batches."""
+  run = subprocess.run([sys.executable, WORKER, 'equivalence', str(tmp_path)]
+                       + (['ss'] if variant == 'ss' else []), env=_env(4),
                        cwd=ROOT, capture_output=True, text=True, timeout=300)
   assert run.returncode == 0, run.stderr[-3000:]
   assert 'devices=4' in run.stdout
