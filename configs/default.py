@@ -60,6 +60,9 @@ def get_config():
   # BatchNorm scales N(1, 0.02) ('normal_0.02').
   config.model.weight_init = 'lecun_normal'   # 'lecun_normal' | 'normal_0.02'
   config.model.compute_dtype = 'float32'    # 'bfloat16': mixed precision (params stay fp32)
+  # Normalisation in D's trunk: 'batch' (paper), 'layer' or 'none' (WGAN-GP needs one of
+  # the last two: its gradient penalty is per image). Q's head keeps its BatchNorm.
+  config.model.d_norm = 'batch'
 
   # --- losses -------------------------------------------------------------
   # Paper: lambda = 1 for discrete codes, "smaller" for continuous ones. The original
@@ -71,6 +74,13 @@ def get_config():
   # Plain-GAN baseline (paper, Fig. 1): no information term for G or the trunk; Q is
   # still trained on detached trunk features so that L_I can be measured.
   config.gan_baseline = False
+
+  # --- the adversarial game (infogan_jax/objectives.py) ------------------------------
+  config.objective = ml_collections.ConfigDict()
+  config.objective.adversarial = 'nonsaturating'   # InfoGAN's GAN | 'wgan_gp'
+  config.objective.gp_weight = 10.0        # WGAN-GP's lambda
+  config.objective.critic_steps = 1        # D updates per G update (WGAN-GP: 5)
+  config.objective.label_smoothing = 0.0   # one-sided: D's target for real images is 1 - s
 
   # --- ss-InfoGAN (Spurr, Aksan, Hilliges 2017): a few labels guide one code ----------
   # labels_per_class = n > 0: n labelled training images per class, drawn class-balanced

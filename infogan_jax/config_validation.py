@@ -13,7 +13,7 @@ import numbers
 import jax
 import ml_collections
 
-from infogan_jax import input_pipeline, latents, models, reliability
+from infogan_jax import input_pipeline, latents, models, objectives, reliability
 from infogan_jax.errors import ConfigError
 
 
@@ -106,6 +106,13 @@ RULES = {
     'model.output_activation': _choice(*models.OUTPUT_ACTIVATIONS),
     'model.weight_init': _choice(*models.WEIGHT_INITS),
     'model.compute_dtype': _choice(*models.COMPUTE_DTYPES),
+    'model.d_norm': _choice(*models.D_NORMS),
+    # the adversarial game
+    'objective.adversarial': _choice(*objectives.ADVERSARIAL),
+    'objective.gp_weight': _WEIGHT,
+    'objective.critic_steps': _POSITIVE,
+    'objective.label_smoothing': _number(lo=0, hi=0.5, hi_open=True,
+                                         text='a number in [0, 0.5)'),
     # losses
     'lambda_cat': _WEIGHT,
     'lambda_cont': _WEIGHT,
@@ -145,7 +152,10 @@ OPTIONAL = {'on_nonfinite': 'stop', 'gan_baseline': False,
             'data_placement': 'host', 'steps_per_dispatch': 1, 'num_seeds': 1,
             'latent.guided_code': -1, 'semi_supervised.labels_per_class': 0,
             'semi_supervised.weight': 2.0, 'semi_supervised.share_start': 1.0,
-            'semi_supervised.share_end': 0.01, 'semi_supervised.share_steps': 1000}
+            'semi_supervised.share_end': 0.01, 'semi_supervised.share_steps': 1000,
+            'model.d_norm': 'batch', 'objective.adversarial': 'nonsaturating',
+            'objective.gp_weight': 10.0, 'objective.critic_steps': 1,
+            'objective.label_smoothing': 0.0}
 OPTIONAL_GROUPS = ('eval',)   # only read by eval.py
 
 
@@ -193,10 +203,18 @@ def validate(config, num_devices: int = None,
       raise ConfigError(f'config.{field} must be {rule.allowed}, got {value!r}')
   config = with_defaults(config)
 
-  try:  # the latent layout's own rules (at least one code)
+  try:  # the latent layout's own rules (the generator has an input)
     latents.LatentSpec.from_config(config.latent)
   except ValueError as e:
     raise ConfigError(str(e)) from None
+  if config.objective.adversarial == 'wgan_gp':
+    if config.model.arch == 'conv' and config.model.d_norm == 'batch':
+      raise ConfigError("config.objective.adversarial='wgan_gp' penalises each image's "
+                        "gradient, which BatchNorm in D couples across the batch: set "
+                        "config.model.d_norm='layer' or 'none' (configs/wgan_gp.py)")
+    if config.objective.label_smoothing:
+      raise ConfigError('config.objective.label_smoothing is for the non-saturating GAN; '
+                        "WGAN-GP's critic has no targets to smooth")
   ss = config.semi_supervised
   if ss.labels_per_class:
     guided = config.latent.guided_code

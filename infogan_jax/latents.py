@@ -1,6 +1,7 @@
 """The latent-code layout: the one place that knows how z and c are laid out.
 
-The generator input is ``[noise | one-hot(cat_1) | ... | one-hot(cat_K) | cont]``.
+The generator input is ``[noise | one-hot(cat_1) | ... | one-hot(cat_K) | cont]``. Without
+codes (DCGAN, WGAN-GP) it is the noise alone, and Q has nothing to predict.
 Q's output is ``[logits(cat_1) | ... | logits(cat_K) | mean(cont) | log_std(cont)?]``;
 with a guided code g (ss-InfoGAN, `guided`), whose logits come from a head of their own,
 ``[logits(cat_g) | the same without cat_g]``.
@@ -53,9 +54,9 @@ class LatentSpec:
     if any(int(k) < MIN_CATEGORIES for k in self.categorical):
       raise ValueError('every entry of config.latent.categorical must be >= '
                        f'{MIN_CATEGORIES} categories, got {self.categorical}')
-    if not self.categorical and not self.continuous:
-      raise ValueError('InfoGAN needs a code, at least one code: set '
-                       'config.latent.categorical and/or config.latent.continuous')
+    if not self.categorical and not self.continuous and not self.noise_dim:
+      raise ValueError('the generator needs an input: set config.latent.noise_dim and/or '
+                       'codes (config.latent.categorical, config.latent.continuous)')
     object.__setattr__(self, 'categorical', tuple(int(k) for k in self.categorical))
     if not -1 <= self.guided < len(self.categorical):
       raise ValueError(f'config.latent.guided_code must be -1 (none) or the index of a '

@@ -21,9 +21,14 @@ from infogan_jax.latents import Latents, LatentSpec, QOutput
 _HALF_LOG_2PI = 0.5 * math.log(2.0 * math.pi)
 
 
-def discriminator_loss(real_logits: jax.Array, fake_logits: jax.Array) -> jax.Array:
-  """-log D(x) - log(1 - D(G(z))), on logits (sigmoid cross-entropy, stable)."""
-  return jnp.mean(jax.nn.softplus(-real_logits)) + jnp.mean(jax.nn.softplus(fake_logits))
+def discriminator_loss(real_logits: jax.Array, fake_logits: jax.Array,
+                       label_smoothing: float = 0.0) -> jax.Array:
+  """-log D(x) - log(1 - D(G(z))), on logits (sigmoid cross-entropy, stable); with
+  one-sided label smoothing s, real images count as real with probability 1 - s."""
+  real = jax.nn.softplus(-real_logits)
+  if label_smoothing:
+    real = (1 - label_smoothing) * real + label_smoothing * jax.nn.softplus(real_logits)
+  return jnp.mean(real) + jnp.mean(jax.nn.softplus(fake_logits))
 
 
 def generator_loss(fake_logits: jax.Array) -> jax.Array:

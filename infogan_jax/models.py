@@ -33,6 +33,9 @@ CONV_WIDTHS = 3   # conv: (FC, 7x7 channels, up-conv) for G, (conv, conv, FC) fo
 # Flax's defaults (LeCun-normal kernels, BatchNorm scale 1) or the original code's
 # (openai/InfoGAN, custom_ops.py): kernels N(0, 0.02), BatchNorm scale N(1, 0.02).
 WEIGHT_INITS = ('lecun_normal', 'normal_0.02')
+# Normalisation in D's trunk: BatchNorm (the paper's), LayerNorm, or none. WGAN-GP's
+# gradient penalty needs each score to depend on its own image only: not BatchNorm.
+D_NORMS = ('batch', 'layer', 'none')
 COMPUTE_DTYPES = {'float32': jnp.float32, 'bfloat16': jnp.bfloat16}
 OUTPUT_ACTIVATIONS = {'tanh': jnp.tanh, 'sigmoid': jax.nn.sigmoid, 'none': lambda x: x}
 # The range of the generator's output, which real images are scaled to. 'none' is for
@@ -125,6 +128,7 @@ class Discriminator(nn.Module):
   # trains Q's own layers only and L_I can still be measured.
   detach_q: bool = False
   q_guided_dim: int = 0
+  norm: str = 'batch'   # in the trunk (D_NORMS); Q's head keeps its BatchNorm
 
   @nn.compact
   def __call__(self, x, train: bool = True):
@@ -142,11 +146,17 @@ class Discriminator(nn.Module):
       conv = functools.partial(nn.Conv, kernel_size=(4, 4), strides=(2, 2),
                                padding=((1, 1), (1, 1)), dtype=self.dtype,
                                kernel_init=kernel_init)
+      def trunk_norm(axes):   # LayerNorm over each example's features (all of a map's)
+        if self.norm == 'batch':
+          return bn()
+        if self.norm == 'layer':
+          return nn.LayerNorm(epsilon=1e-5, reduction_axes=axes, dtype=self.dtype)
+        return lambda h: h
       c1, c2, fc = self.widths
       h = act(conv(c1)(x))
-      h = act(bn()(conv(c2)(h)))
+      h = act(trunk_norm((-3, -2, -1))(conv(c2)(h)))
       h = h.reshape(h.shape[0], -1)
-      h = act(bn()(dense(fc)(h)))
+      h = act(trunk_norm(-1)(dense(fc)(h)))
       q = act(bn()(dense(self.q_width)(self._q_input(h)))) if q_dim else None
     d_logit = dense(1, name='d_head')(h)[:, 0]
     heads = []
@@ -154,6 +164,8 @@ class Discriminator(nn.Module):
       heads.append(dense(self.q_guided_dim, name='q_guided_head')(self._q_input(h)))
     if q_dim:
       heads.append(dense(q_dim, name='q_head')(q))
+    if not heads:   # no codes: a plain GAN's D
+      return d_logit.astype(jnp.float32), jnp.zeros((x.shape[0], 0), jnp.float32)
     q_out = heads[0] if len(heads) == 1 else jnp.concatenate(heads, axis=-1)
     return d_logit.astype(jnp.float32), q_out.astype(jnp.float32)
 
@@ -174,5 +186,5 @@ def build_models(config, spec, image_shape):
                                 weight_init=m.weight_init,
                                 dtype=COMPUTE_DTYPES[m.compute_dtype],
                                 detach_q=bool(config.gan_baseline),
-                                q_guided_dim=spec.q_guided_dim)
+                                q_guided_dim=spec.q_guided_dim, norm=m.d_norm)
   return generator, discriminator

@@ -26,6 +26,7 @@ from jax import lax
 
 from infogan_jax import config_validation, input_pipeline, losses
 from infogan_jax.latents import Latents, LatentSpec
+from infogan_jax.objectives import Objective
 from infogan_jax.models import Discriminator, Generator, build_models
 
 
@@ -48,6 +49,8 @@ class TrainState:
   # ss-InfoGAN (config.semi_supervised.weight): the weight of the guided code's terms on
   # batches that carry labels.
   lambda_ss: float = flax.struct.field(pytree_node=False, default=0.0)
+  # The adversarial game (config.objective): InfoGAN's non-saturating GAN or WGAN-GP.
+  objective: Objective = flax.struct.field(pytree_node=False, default=Objective())
   # config.on_nonfinite == 'skip': a step with a NaN/Inf loss or gradient keeps the old
   # parameters, statistics and optimizer states (the step counter still advances).
   skip_nonfinite: bool = flax.struct.field(pytree_node=False, default=False)
@@ -98,6 +101,7 @@ def create_train_state(config, rng) -> TrainState:
                     # The baseline's G gets no information term at all.
                     lambda_cat=0.0 if config.gan_baseline else float(config.lambda_cat),
                     lambda_cont=0.0 if config.gan_baseline else float(config.lambda_cont),
+                    objective=Objective.from_config(config),
                     lambda_ss=(float(config.semi_supervised.weight)
                                if config.semi_supervised.labels_per_class else 0.0),
                     skip_nonfinite=config.on_nonfinite == 'skip')
@@ -146,7 +150,7 @@ def train_step(state: TrainState, batch: Dict[str, jax.Array], rng: jax.Array,
   (spec.guided) on them; metrics then add ss/labelled (the share of labelled images) and
   ss/ce (the supervised cross-entropy, times that share).
   """
-  spec = state.spec
+  spec, objective = state.spec, state.objective
   generator, discriminator = state.generator, state.discriminator
   if axis_name is not None:
     generator = generator.clone(axis_name=axis_name)
@@ -187,12 +191,15 @@ def train_step(state: TrainState, batch: Dict[str, jax.Array], rng: jax.Array,
     (real_logits, real_q), stats = _apply_train(discriminator, d_params, state.d_stats, real)
     (fake_logits, q_out), stats = _apply_train(discriminator, d_params, stats,
                                                lax.stop_gradient(fake))
-    gan = losses.discriminator_loss(real_logits, fake_logits)
+    gan = objective.d_loss(real_logits, fake_logits)
     mi, info = info_terms(q_out, q_weights, d_code_weights)
     aux = {'stats': stats, 'gan': gan, 'mi': mi,
-           'd_real': jnp.mean(jax.nn.sigmoid(real_logits)),
-           'd_fake': jnp.mean(jax.nn.sigmoid(fake_logits))}
+           'd_real': objective.scores(real_logits), 'd_fake': objective.scores(fake_logits)}
     total = gan + info
+    if objective.wasserstein:   # WGAN-GP's gradient penalty (objectives.py)
+      critic = lambda x: _apply_train(discriminator, d_params, stats, x)[0][0]
+      aux['gp'] = objective.penalty(critic, real, lax.stop_gradient(fake), rng, axis_name)
+      total = total + objective.gp_weight * aux['gp']
     if semi_supervised:
       aux['ss_ce'] = losses.supervised_cross_entropy(
           spec.split_q(real_q).cat_logits[spec.guided], batch['label'], batch['labelled'])
@@ -209,16 +216,30 @@ def train_step(state: TrainState, batch: Dict[str, jax.Array], rng: jax.Array,
   def g_objective(fake_images):
     (fake_logits, q_out), stats = _apply_train(discriminator, d_params, d_aux['stats'],
                                                fake_images)
-    gan = losses.generator_loss(fake_logits)
+    gan = objective.g_loss(fake_logits)
     _, info = info_terms(q_out, code_weights=g_code_weights)
     return gan + info, (stats, gan)
 
-  (g_total, (d_stats, g_gan)), fake_grad = jax.value_and_grad(
-      g_objective, has_aux=True)(fake)
-  (g_grads,) = g_pullback(fake_grad)
-  g_grads = _pmean(g_grads, axis_name)
-  g_updates, g_opt_state = state.g_tx.update(g_grads, state.g_opt_state, state.g_params)
-  g_params = optax.apply_updates(state.g_params, g_updates)
+  def g_update():
+    (g_total, (d_stats, g_gan)), fake_grad = jax.value_and_grad(
+        g_objective, has_aux=True)(fake)
+    (g_grads,) = g_pullback(fake_grad)
+    g_grads = _pmean(g_grads, axis_name)
+    g_updates, g_opt_state = state.g_tx.update(g_grads, state.g_opt_state, state.g_params)
+    return (optax.apply_updates(state.g_params, g_updates), g_opt_state, d_stats, g_total,
+            g_gan, g_grads)
+
+  if objective.critic_steps == 1:
+    g_params, g_opt_state, d_stats, g_total, g_gan, g_grads = g_update()
+  else:
+    # G learns on every critic_steps-th step only; on the others its loss is measured.
+    def g_unchanged():
+      g_total, (_, g_gan) = g_objective(fake)
+      return (state.g_params, state.g_opt_state, d_aux['stats'], g_total, g_gan,
+              jax.tree.map(jnp.zeros_like, state.g_params))
+    g_params, g_opt_state, d_stats, g_total, g_gan, g_grads = lax.cond(
+        state.step % objective.critic_steps == objective.critic_steps - 1,
+        g_update, g_unchanged)
 
   new_state = state.replace(
       step=state.step + 1, g_params=g_params, d_params=d_params,
@@ -227,6 +248,8 @@ def train_step(state: TrainState, batch: Dict[str, jax.Array], rng: jax.Array,
   metrics = {'d_loss': d_aux['gan'], 'g_loss': g_gan, 'd_total': d_total,
              'g_total': g_total, 'd_real': d_aux['d_real'], 'd_fake': d_aux['d_fake']}
   metrics.update({f'mi/{k}': v for k, v in d_aux['mi'].items()})
+  if objective.wasserstein:
+    metrics['gp'] = d_aux['gp']
   if semi_supervised:
     metrics.update({'ss/labelled': jnp.mean(batch['labelled']), 'ss/ce': d_aux['ss_ce']})
   metrics = _pmean(metrics, axis_name)

@@ -67,7 +67,7 @@ def test_grids():
 @pytest.mark.parametrize('kw, match', [
     (dict(noise_prior='gauss'), 'noise_prior'),
     (dict(categorical=(1,)), 'categorical'),
-    (dict(categorical=(), continuous=0), 'at least one code'),
+    (dict(noise_dim=0, categorical=(), continuous=0), 'the generator needs an input'),
 ])
 def test_bad_layouts_name_the_field(kw, match):
   with pytest.raises(ValueError, match=match):

