@@ -116,7 +116,9 @@ def training_curves(records, entropies, path: str, baseline=None, ceilings=None)
   `ceilings` ({group: nats}) draws a dotted line where a bound tops out below H(c).
   """
   steps = [r['step'] for r in records]
-  fig, axes = plt.subplots(1, 1 + len(entropies), figsize=(3.2 * (1 + len(entropies)), 2.8))
+  fig, axes = plt.subplots(1, 1 + len(entropies), figsize=(3.2 * (1 + len(entropies)), 2.8),
+                           squeeze=False)   # no codes (DCGAN): the losses alone
+  axes = axes[0]
   ax = axes[0]
   for key in ('d_loss', 'g_loss'):
     ax.plot(steps, [r[key] for r in records], label=key, lw=1)
