@@ -279,8 +279,13 @@ def _png(image01: np.ndarray) -> str:
   from PIL import Image
   pixels = np.round(np.clip(image01, 0, 1) * 255).astype(np.uint8)
   pixels = pixels[..., 0] if pixels.shape[-1] == 1 else pixels
+  return _data_url(Image.fromarray(pixels))
+
+
+def _data_url(image) -> str:
+  """A PIL image as a PNG data URL (fast compression: it is sent once)."""
   buffer = io.BytesIO()
-  Image.fromarray(pixels).save(buffer, format='PNG', compress_level=1)
+  image.save(buffer, format='PNG', compress_level=1)
   return 'data:image/png;base64,' + base64.b64encode(buffer.getvalue()).decode()
 
 
@@ -302,9 +307,7 @@ def _plane_png(points: np.ndarray, categories: np.ndarray, rows: int, selected: 
     r = 4 if k == selected else 2
     cx, cy = (x + extent) * scale, (extent - y) * scale
     draw.ellipse([cx - r, cy - r, cx + r, cy + r], fill=_PALETTE[k % len(_PALETTE)])
-  buffer = io.BytesIO()
-  image.save(buffer, format='PNG', compress_level=1)
-  return 'data:image/png;base64,' + base64.b64encode(buffer.getvalue()).decode()
+  return _data_url(image)
 
 
 # --- the server ---------------------------------------------------------------------------

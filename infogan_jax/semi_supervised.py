@@ -23,6 +23,8 @@ from __future__ import annotations
 
 from typing import Optional, Sequence
 
+import jax
+import jax.numpy as jnp
 import numpy as np
 
 from infogan_jax import input_pipeline, models
@@ -124,8 +126,7 @@ def device_batch(image, arrays: dict, draws: dict, i, start, rows: int,
   """Inside the jitted steps of the device route: the batch of the i-th step of a call,
   from this device's `rows` rows (from `start`) of the usual batch, `arrays` =
   LabelledData.device_arrays and `draws` = LabelledData.draws (one seed's)."""
-  import jax.numpy as jnp
-  idx = jax_slice(draws['index'][i], start, rows)
+  idx = jax.lax.dynamic_slice_in_dim(draws['index'][i], start, rows)
   labelled = draws['labelled'][i]
   images = arrays['images'][idx]
   if images.dtype == jnp.uint8:
@@ -134,7 +135,3 @@ def device_batch(image, arrays: dict, draws: dict, i, start, rows: int,
           'label': arrays['labels'][idx],
           'labelled': jnp.full((rows,), labelled, jnp.float32)}
 
-
-def jax_slice(x, start, size: int):
-  import jax
-  return jax.lax.dynamic_slice_in_dim(x, start, size)
