@@ -259,10 +259,12 @@ def _dispatcher(config, mesh, start_step: int):
   from `step` on), for config.data_placement."""
   stacked = config.num_seeds > 1
   seeds = [c.seed for c in _seed_configs(config)]
-  labelled = (semi_supervised.LabelledData(config, seeds)
+  on_device = input_pipeline.placement(config) == 'device'
+  split = input_pipeline.load_split_uint8(config, 'train') if on_device else None
+  labelled = (semi_supervised.LabelledData(config, seeds, pool=split)
               if semi_supervised.enabled(config) else None)
-  if input_pipeline.placement(config) == 'device':
-    images, _ = input_pipeline.load_split_uint8(config, 'train')
+  if on_device:
+    images, _ = split
     if config.batch_size > len(images):
       raise ConfigError(f'config.batch_size={config.batch_size} is larger than the '
                         f"{len(images)} training examples (config.data_placement='device')")

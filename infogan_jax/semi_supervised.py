@@ -72,10 +72,12 @@ def draw(seed: int, step: int, probability: float, num_labelled: int,
 class LabelledData:
   """The labelled images of one or several seeds (trained together) and their draws."""
 
-  def __init__(self, config, seeds: Sequence[int]):
+  def __init__(self, config, seeds: Sequence[int], pool=None):
+    """`pool`: (examples, labels) to draw from, if the caller has loaded them already
+    (default: input_pipeline.labelled_pool)."""
     self.config, self.seeds = config, list(seeds)
     self.ss = config.semi_supervised
-    examples, labels = input_pipeline.labelled_pool(config)
+    examples, labels = pool if pool is not None else input_pipeline.labelled_pool(config)
     classes = input_pipeline.num_classes(config.dataset)
     chosen = [labelled_subset(labels, self.ss.labels_per_class, classes, s) for s in seeds]
     self.images = np.stack([examples[c] for c in chosen])   # [seeds, L, ...]

@@ -165,3 +165,23 @@ def test_one_label_per_mode_puts_category_k_on_mode_k(tmp_path):
     nearest = ((points[:, None] - modes[None]) ** 2).sum(-1).argmin(1)
     assert np.mean(nearest == k) > 0.9, (k, np.bincount(nearest, minlength=8))
   np.testing.assert_array_equal(model.infer(modes)['cat_probs'][0].argmax(1), np.arange(8))
+
+
+def test_an_ss_run_on_the_device_route_logs_its_labelled_steps(mock_mnist_archives, tmp_path,
+                                                               monkeypatch):
+  from configs import tiny
+  from infogan_jax import mnist_files
+  from infogan_jax.metric_logging import read_metrics
+  folder, sums = mock_mnist_archives
+  monkeypatch.setattr(mnist_files, 'SHA256', sums)
+  config = tiny.get_config()
+  config.manual_dir, config.data_reader, config.data_placement = folder, 'archives', 'device'
+  config.latent.categorical, config.latent.guided_code = (10, 2), 0
+  config.semi_supervised.labels_per_class = 1
+  config.log_every_steps = 2
+  workdir = str(tmp_path / 'run')
+  loop.train(config, workdir)
+  records = read_metrics(workdir)
+  assert [r['step'] for r in records] == [2, 4]
+  assert all(r['ss/labelled'] == 1.0 for r in records)   # share(0..3) >= 0.996
+  assert records[0]['ss/ce'] > 0
