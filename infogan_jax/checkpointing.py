@@ -24,7 +24,7 @@ import jax
 import numpy as np
 import orbax.checkpoint as ocp
 
-from infogan_jax import workdir as workdir_lib
+from infogan_jax import errors, workdir as workdir_lib
 from infogan_jax.errors import CheckpointError, CheckpointMismatchError
 from infogan_jax.step import TrainState
 
@@ -101,11 +101,11 @@ def _write_failure(directory: str, step: Optional[int], e: BaseException) -> str
   if failed:
     step = int(failed.group(1))
   done = complete_steps(directory)
-  if any(f'Errno {n}]' in reason for n in (errno.ENOSPC, errno.EDQUOT)):
-    advice = 'The disk is full: free some space'
-  elif f'Errno {errno.EFBIG}]' in reason:
+  if f'Errno {errno.EFBIG}]' in reason:
     advice = 'A file-size limit was hit (ulimit -f, or the filesystem): raise it'
-  elif any(f'Errno {n}]' in reason for n in (errno.EACCES, errno.EPERM, errno.EROFS)):
+  elif any(f'Errno {n}]' in reason for n in errors.DISK_FULL_ERRNOS):
+    advice = 'The disk is full: free some space'
+  elif any(f'Errno {n}]' in reason for n in errors.NOT_ALLOWED_ERRNOS):
     advice = 'Make the folder writable'
   else:
     advice = 'Fix the cause'

@@ -70,8 +70,10 @@ class ResourceError(TrainingError):
   """The machine ran out of something the run needs: memory, disk space, permissions."""
 
 
-_DISK_FULL = (errno.ENOSPC, errno.EDQUOT, errno.EFBIG)
-_NOT_ALLOWED = (errno.EACCES, errno.EPERM, errno.EROFS)
+# Write failures a user fixes outside the program: no space (or a file-size limit), and
+# no permission. checkpointing.py words its advice for a failed save by these too.
+DISK_FULL_ERRNOS = (errno.ENOSPC, errno.EDQUOT, errno.EFBIG)
+NOT_ALLOWED_ERRNOS = (errno.EACCES, errno.EPERM, errno.EROFS)
 
 
 def from_environment(e: BaseException) -> Optional[UserError]:
@@ -84,9 +86,9 @@ def from_environment(e: BaseException) -> Optional[UserError]:
     return ResourceError(
         f'out of memory{f" ({size.group(1)})" if size else ""}. Lower config.batch_size '
         '(or config.num_seeds, config.steps_per_dispatch), then run the command again.')
-  if isinstance(e, OSError) and e.errno in _DISK_FULL + _NOT_ALLOWED:
+  if isinstance(e, OSError) and e.errno in DISK_FULL_ERRNOS + NOT_ALLOWED_ERRNOS:
     where = f' {e.filename}' if e.filename else ''
-    advice = ('free some space (or raise the file-size limit)' if e.errno in _DISK_FULL
+    advice = ('free some space (or raise the file-size limit)' if e.errno in DISK_FULL_ERRNOS
               else 'make it writable')
     return ResourceError(
         f'cannot write{where}: [Errno {e.errno}] {e.strerror}. Complete checkpoints are '

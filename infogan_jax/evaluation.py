@@ -21,9 +21,10 @@ import scipy.stats
 from infogan_jax import api, classifier, input_pipeline, losses, models, plotting
 from infogan_jax import workdir as workdir_lib
 from infogan_jax.errors import EvaluationError, UserError
+from infogan_jax.latents import TRAVERSAL_RANGE
 from infogan_jax.metric_logging import read_metrics
 
-SWEEP_VALUES = np.linspace(-2.0, 2.0, 9)
+SWEEP_VALUES = np.linspace(*TRAVERSAL_RANGE, 9)
 MIN_CLASSIFIER_ACCURACY = 0.99   # below this, FD, score and purity would measure its errors
 
 

@@ -37,9 +37,9 @@ import numpy as np
 from infogan_jax import api, checkpointing, explorer_page, input_pipeline, models
 from infogan_jax import workdir as workdir_lib
 from infogan_jax.errors import UserError
-from infogan_jax.latents import Latents
+from infogan_jax.latents import TRAVERSAL_RANGE, Latents
 
-CONT_RANGE = (-2.0, 2.0)   # the sliders' range, and what /api/generate accepts
+CONT_RANGE = TRAVERSAL_RANGE   # the sliders' range, and what /api/generate accepts
 GRID_COLUMNS = 10          # noise draws per row of the grid
 POINTS_PER_CATEGORY = 60   # 2-D runs: points drawn per category in the plane
 MAX_UPLOAD_BYTES = 10 * 2**20

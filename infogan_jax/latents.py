@@ -18,6 +18,9 @@ import numpy as np
 
 NOISE_PRIORS = ('uniform', 'normal')   # U(-1, 1) | N(0, 1)
 MIN_CATEGORIES = 2                       # a categorical code of one value carries nothing
+# Where continuous codes (prior U(-1, 1)) are swept to see what they control: eval.py's
+# traversals and the explorer's sliders go this far beyond the prior.
+TRAVERSAL_RANGE = (-2.0, 2.0)
 
 
 class Latents(NamedTuple):
