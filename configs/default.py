@@ -97,6 +97,17 @@ def get_config():
   config.semi_supervised.share_end = 0.01
   config.semi_supervised.share_steps = 1_000
 
+  # --- consistency under deformations (infogan_jax/consistency.py) -------------------
+  # weight > 0: D/Q also maximise IIC's I(y; y') between Q's categorical posteriors for a
+  # real image and for a copy rotated by up to `rotation` degrees, scaled by 1 +- `scale`
+  # and shifted by up to `shift` pixels (a label-free remedy for seeds whose categories
+  # mix digits; configs/mnist_robust.py). 0: the paper's InfoGAN.
+  config.consistency = ml_collections.ConfigDict()
+  config.consistency.weight = 0.0
+  config.consistency.rotation = 15.0
+  config.consistency.scale = 0.1
+  config.consistency.shift = 2.0
+
   # --- optimisation (paper: Adam, 2e-4 for D/Q, 1e-3 for G, beta1 0.5) ------
   config.d_learning_rate = 2e-4
   config.g_learning_rate = 1e-3

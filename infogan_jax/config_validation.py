@@ -123,6 +123,11 @@ RULES = {
     'semi_supervised.share_start': _SHARE,
     'semi_supervised.share_end': _SHARE,
     'semi_supervised.share_steps': _NON_NEGATIVE,
+    # consistency under deformations
+    'consistency.weight': _WEIGHT,
+    'consistency.rotation': _number(lo=0, hi=180, text='a number of degrees in [0, 180]'),
+    'consistency.scale': _number(lo=0, hi=1, hi_open=True, text='a number in [0, 1)'),
+    'consistency.shift': _number(lo=0, text='a number of pixels >= 0'),
     # optimisation
     'd_learning_rate': _RATE,
     'g_learning_rate': _RATE,
@@ -155,7 +160,8 @@ OPTIONAL = {'on_nonfinite': 'stop', 'gan_baseline': False,
             'semi_supervised.share_end': 0.01, 'semi_supervised.share_steps': 1000,
             'model.d_norm': 'batch', 'objective.adversarial': 'nonsaturating',
             'objective.gp_weight': 10.0, 'objective.critic_steps': 1,
-            'objective.label_smoothing': 0.0}
+            'objective.label_smoothing': 0.0, 'consistency.weight': 0.0,
+            'consistency.rotation': 15.0, 'consistency.scale': 0.1, 'consistency.shift': 2.0}
 OPTIONAL_GROUPS = ('eval',)   # only read by eval.py
 
 
@@ -231,6 +237,16 @@ def validate(config, num_devices: int = None,
     if config.gan_baseline:
       raise ConfigError('config.gan_baseline=True has no information terms for G; it '
                         'cannot be combined with config.semi_supervised.labels_per_class')
+  if config.consistency.weight:
+    if not config.latent.categorical:
+      raise ConfigError(f'config.consistency.weight={config.consistency.weight} compares Q\'s '
+                        'categorical posteriors: config.latent.categorical needs a code')
+    if len(input_pipeline.image_shape(config.dataset)) != 3:
+      raise ConfigError(f'config.consistency.weight={config.consistency.weight} deforms '
+                        f'images; config.dataset={config.dataset!r} has none: set it to 0')
+    if config.gan_baseline:
+      raise ConfigError('config.gan_baseline=True trains Q on detached features only; '
+                        'set config.consistency.weight=0')
   if config.model.arch == 'conv':
     if len(input_pipeline.image_shape(config.dataset)) != 3:
       images = [d for d in input_pipeline.DATASETS

@@ -61,6 +61,17 @@ def classifier_score(probs: np.ndarray) -> float:
   return float(np.exp(kl.mean()))
 
 
+def posterior_information(probs: np.ndarray) -> float:
+  """I(x; c) under Q's posteriors probs [N, K] of N images, in nats: H(mean q) - mean H(q).
+  High when Q is confident on each image and uses every category; computed on unlabelled
+  real images it is a label-free criterion for choosing among runs (docs/results.md says
+  how well it ranks them)."""
+  probs = np.clip(np.asarray(probs, np.float64), 1e-12, 1.0)
+  marginal = probs.mean(0)
+  return float(-np.sum(marginal * np.log(marginal))
+               + np.mean(np.sum(probs * np.log(probs), axis=1)))
+
+
 def _moments(images01: np.ndarray):
   ink = images01[..., 0] if images01.ndim == 4 else images01
   h, w = ink.shape[1:]
@@ -208,6 +219,10 @@ def run(config, workdir: str, step=None, samples_only: bool = False) -> dict:
   train_images, _ = input_pipeline.load_split_arrays(config, 'train')
   pick = np.random.default_rng(0).choice(len(train_images), min(n, len(train_images)), False)
   _, train_feats = classifier.predict(clf_params, train_images[pick], act)
+  if spec.categorical:   # the label-free criterion, on unlabelled training images
+    train_posterior = model.infer(train_images[pick])['cat_probs']
+    metrics['real_posterior_mi'] = {f'cat{i}': posterior_information(p)
+                                    for i, p in enumerate(train_posterior)}
   metrics['frechet_distance'] = frechet_distance(fake_feats, test_feats)
   metrics['frechet_distance_floor_train_vs_test'] = frechet_distance(train_feats, test_feats)
   metrics['classifier_score'] = classifier_score(fake_probs)
@@ -223,6 +238,7 @@ def run(config, workdir: str, step=None, samples_only: bool = False) -> dict:
     metrics['category_purity'] = {str(k): {'digit': d, 'purity': p}
                                   for k, (d, p) in enumerate(purity)}
     metrics['mean_category_purity'] = float(np.mean([p for _, p in purity]))
+    metrics['min_category_purity'] = float(np.min([p for _, p in purity]))
     metrics['distinct_majority_digits'] = len({d for d, _ in purity})
 
   # 4. What each continuous code controls.
@@ -250,7 +266,9 @@ def run(config, workdir: str, step=None, samples_only: bool = False) -> dict:
 SEED_TABLE = {'categorical_accuracy': 'test accuracy (matched)',
               'guided_accuracy': 'guided code test accuracy',
               'conditional_generation_accuracy': 'conditional generation accuracy',
-              'mean_category_purity': 'purity, mean', 'L_I/cat0': 'L_I cat0 (nats)',
+              'mean_category_purity': 'purity, mean', 'min_category_purity': 'purity, worst',
+              'L_I/cat0': 'L_I cat0 (nats)',
+              'real_posterior_mi/cat0': "Q's I(x; c0) on real train images (nats)",
               'frechet_distance': 'Frechet distance'}
 
 
@@ -333,6 +351,8 @@ def render_report(m: dict, workdir: str) -> str:
     ceiling = m.get('L_I_cont_ceiling_fixed_std') if k == 'cont' else None
     extra = f'; ceiling with std fixed at 1: {ceiling:.3f}' if ceiling is not None else ''
     lines.append(f'- L_I {k}: {v:.3f} nats (H(c) = {m["H_c"][k]:.3f}{extra})')
+  for k, v in m.get('real_posterior_mi', {}).items():
+    lines.append(f"- Q's I(x; {k}) on real training images (label-free): {v:.3f} nats")
   lines.append(f'- Frechet distance (classifier features, 10k): {m["frechet_distance"]:.2f} '
                f'(real train vs test floor: {m["frechet_distance_floor_train_vs_test"]:.2f})')
   lines.append(f'- Classifier score: {m["classifier_score"]:.2f} '
@@ -341,7 +361,8 @@ def render_report(m: dict, workdir: str) -> str:
     per = ', '.join(f'{k}->{v["digit"]} {v["purity"]:.2f}'
                     for k, v in m['category_purity'].items())
     lines.append(f'- Category purity (generated, classifier majority): mean '
-                 f'{m["mean_category_purity"]:.3f}, {m["distinct_majority_digits"]} distinct '
+                 f'{m["mean_category_purity"]:.3f}, worst {m["min_category_purity"]:.3f}, '
+                 f'{m["distinct_majority_digits"]} distinct '
                  f'digits ({per})')
   for name, c in m['continuous_codes'].items():
     lines.append(f'- {name}: Spearman with slant {c["slant_spearman"]:+.2f}, '

@@ -20,7 +20,7 @@ import dataclasses
 import jax
 import jax.numpy as jnp
 
-from infogan_jax import losses
+from infogan_jax import global_batch, losses
 
 ADVERSARIAL = ('nonsaturating', 'wgan_gp')
 # The gradient penalty's interpolation weights come from the step's key with this folded
@@ -66,14 +66,9 @@ class Objective:
     The interpolation weights are drawn for the global batch and each device takes its
     rows (`axis_name`): with the same key, any number of devices gives the same points.
     """
-    rows = real.shape[0]
-    if axis_name is None:
-      devices, first = 1, 0
-    else:
-      devices, first = jax.lax.axis_size(axis_name), jax.lax.axis_index(axis_name) * rows
-    eps = jax.random.uniform(jax.random.fold_in(rng, PENALTY_STREAM), (rows * devices,))
-    eps = jax.lax.dynamic_slice_in_dim(eps, first, rows).reshape(
-        (rows,) + (1,) * (real.ndim - 1))
+    eps = global_batch.rows(
+        lambda n: jax.random.uniform(jax.random.fold_in(rng, PENALTY_STREAM), (n,)),
+        real.shape[0], axis_name).reshape((real.shape[0],) + (1,) * (real.ndim - 1))
     between = eps * real + (1 - eps) * fake
     grads = jax.grad(lambda x: jnp.sum(critic(x)))(between)
     norms = jnp.sqrt(jnp.sum(grads.reshape(grads.shape[0], -1) ** 2, axis=1) + 1e-12)

@@ -24,7 +24,8 @@ import jax.numpy as jnp
 import optax
 from jax import lax
 
-from infogan_jax import config_validation, input_pipeline, losses
+from infogan_jax import config_validation, input_pipeline, losses, models
+from infogan_jax.consistency import Consistency
 from infogan_jax.latents import Latents, LatentSpec
 from infogan_jax.objectives import Objective
 from infogan_jax.models import Discriminator, Generator, build_models
@@ -51,6 +52,9 @@ class TrainState:
   lambda_ss: float = flax.struct.field(pytree_node=False, default=0.0)
   # The adversarial game (config.objective): InfoGAN's non-saturating GAN or WGAN-GP.
   objective: Objective = flax.struct.field(pytree_node=False, default=Objective())
+  # config.consistency: Q's categories for real images and their deformed copies should
+  # agree (consistency.py); weight 0 (the default) is the paper's InfoGAN.
+  consistency: Consistency = flax.struct.field(pytree_node=False, default=Consistency())
   # config.on_nonfinite == 'skip': a step with a NaN/Inf loss or gradient keeps the old
   # parameters, statistics and optimizer states (the step counter still advances).
   skip_nonfinite: bool = flax.struct.field(pytree_node=False, default=False)
@@ -102,6 +106,8 @@ def create_train_state(config, rng) -> TrainState:
                     lambda_cat=0.0 if config.gan_baseline else float(config.lambda_cat),
                     lambda_cont=0.0 if config.gan_baseline else float(config.lambda_cont),
                     objective=Objective.from_config(config),
+                    consistency=Consistency.from_config(
+                        config, models.output_range(config.model.output_activation)[0]),
                     lambda_ss=(float(config.semi_supervised.weight)
                                if config.semi_supervised.labels_per_class else 0.0),
                     skip_nonfinite=config.on_nonfinite == 'skip')
@@ -148,9 +154,11 @@ def train_step(state: TrainState, batch: Dict[str, jax.Array], rng: jax.Array,
   ss-InfoGAN (semi_supervised.py): a batch that also holds 'label' [B] (int) and
   'labelled' [B] (1.0 where the label is known, else 0.0) trains the guided code
   (spec.guided) on them; metrics then add ss/labelled (the share of labelled images) and
-  ss/ce (the supervised cross-entropy, times that share).
+  ss/ce (the supervised cross-entropy, times that share). With config.consistency.weight
+  > 0, metrics add consistency/cat0, ...: I(y; y') in nats between Q's categories for the
+  real images and their deformed copies (consistency.py).
   """
-  spec, objective = state.spec, state.objective
+  spec, objective, consistency = state.spec, state.objective, state.consistency
   generator, discriminator = state.generator, state.discriminator
   if axis_name is not None:
     generator = generator.clone(axis_name=axis_name)
@@ -204,6 +212,14 @@ def train_step(state: TrainState, batch: Dict[str, jax.Array], rng: jax.Array,
       aux['ss_ce'] = losses.supervised_cross_entropy(
           spec.split_q(real_q).cat_logits[spec.guided], batch['label'], batch['labelled'])
       total = total + state.lambda_ss * aux['ss_ce']
+    if consistency.weight:
+      # The copies' BatchNorm statistics are not kept: the running averages describe
+      # real and generated images, as without the term.
+      (_, view_q), _ = _apply_train(discriminator, d_params, stats,
+                                    consistency.view(real, rng, axis_name))
+      aux['agreement'] = consistency.agreement(spec.split_q(real_q).cat_logits,
+                                               spec.split_q(view_q).cat_logits, axis_name)
+      total = total - consistency.weight * sum(aux['agreement'].values())
     return total, aux
 
   (d_total, d_aux), d_grads = jax.value_and_grad(d_objective, has_aux=True)(
@@ -250,6 +266,8 @@ def train_step(state: TrainState, batch: Dict[str, jax.Array], rng: jax.Array,
   metrics.update({f'mi/{k}': v for k, v in d_aux['mi'].items()})
   if objective.wasserstein:
     metrics['gp'] = d_aux['gp']
+  if consistency.weight:
+    metrics.update({f'consistency/{k}': v for k, v in d_aux['agreement'].items()})
   if semi_supervised:
     metrics.update({'ss/labelled': jnp.mean(batch['labelled']), 'ss/ce': d_aux['ss_ce']})
   metrics = _pmean(metrics, axis_name)

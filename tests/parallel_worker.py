@@ -8,7 +8,8 @@ XLA_FLAGS (set by the caller) force the device count.
         a few steps of the tiny conv config (BatchNorm) on 1 device and on all devices,
         same global batch and latents; writes OUT_DIR/{init,one,all}.npz (init: before
         training). `ss`: ss-InfoGAN's guided code, labelled batches on steps 0 and 2;
-        `wgan_gp`: WGAN-GP with 2 critic steps per G step
+        `wgan_gp`: WGAN-GP with 2 critic steps per G step; `consistency`: the consistency
+        term (deformed copies, IIC's agreement from the global batch's joint)
     python tests/parallel_worker.py train OUT.npz [train.py flags ...]
         train.py's main() with those flags; each process then writes its final
         TrainState arrays to OUT.npz with '{process}' replaced by its process index
@@ -29,7 +30,7 @@ def _save(path, variables):
   np.savez(path, **{jax.tree_util.keystr(k): np.asarray(v) for k, v in leaves})
 
 
-def equivalence(out_dir, steps=3, semi_supervised=False, wgan_gp=False):
+def equivalence(out_dir, steps=3, semi_supervised=False, wgan_gp=False, consistency=False):
   import jax
   import numpy as np
   import optax
@@ -44,6 +45,8 @@ def equivalence(out_dir, steps=3, semi_supervised=False, wgan_gp=False):
   if wgan_gp:   # the gradient penalty, and G learning on every 2nd step only
     cfg.objective.adversarial, cfg.objective.critic_steps = 'wgan_gp', 2
     cfg.model.d_norm = 'layer'
+  if consistency:
+    cfg.consistency.weight = 1.0
 
   def initial_state():  # built afresh for each use: the train step donates its input
     return step_lib.create_train_state(cfg, jax.random.key(0))
@@ -106,7 +109,8 @@ def train(out, argv):
 if __name__ == '__main__':
   mode, target, *rest = sys.argv[1:]
   if mode == 'equivalence':
-    equivalence(target, semi_supervised=rest == ['ss'], wgan_gp=rest == ['wgan_gp'])
+    equivalence(target, semi_supervised=rest == ['ss'], wgan_gp=rest == ['wgan_gp'],
+                consistency=rest == ['consistency'])
   elif mode == 'train':
     train(target, rest)
   else:

@@ -42,6 +42,17 @@ def test_classifier_score_bounds():
   assert evaluation.classifier_score(one_class) == pytest.approx(1, rel=1e-6)
 
 
+def test_posterior_information_is_ln_k_for_confident_balanced_and_zero_for_collapsed():
+  confident = np.eye(10)[np.arange(1000) % 10]
+  assert evaluation.posterior_information(confident) == pytest.approx(np.log(10), abs=1e-6)
+  collapsed = np.eye(10)[np.zeros(1000, int)]            # certain, but one category
+  assert evaluation.posterior_information(collapsed) == pytest.approx(0.0, abs=1e-6)
+  unsure = np.full((1000, 10), 0.1)                      # balanced, but no opinion
+  assert evaluation.posterior_information(unsure) == pytest.approx(0.0, abs=1e-6)
+  half = 0.5 * confident + 0.05                          # in between
+  assert 0.5 < evaluation.posterior_information(half) < np.log(10) - 0.5
+
+
 def _stroke(shear: float, width: int = 1) -> np.ndarray:
   img = np.zeros((28, 28), np.float32)
   for row in range(4, 24):
