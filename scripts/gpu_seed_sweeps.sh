@@ -1,0 +1,70 @@
+#!/usr/bin/env bash
+# Seed sweeps for the seed-robustness and ss-InfoGAN issues, prepared for one run on a lent
+# GPU (the device tool; see benchmarks/gpu_check.sh for the wheels and data it carries).
+#
+#   bash scripts/gpu_seed_sweeps.sh            # after benchmarks/gpu_check.sh, same machine
+#
+# Trains, each config with its seeds in one program (config.num_seeds, MNIST on the device,
+# config.steps_per_dispatch steps per call), and evaluates every seed at its last checkpoint
+# (STEPS, unless TRAIN_LIMIT stopped it first) and, for mnist, at EARLY:
+#   mnist   configs/mnist.py         (the paper's InfoGAN)        seeds 0 .. MNIST_SEEDS-1
+#   robust  configs/mnist_robust.py  (+ consistency term)         seeds 0 .. SEEDS-1
+#   ss      configs/mnist_ss.py      (ss-InfoGAN, 10 labels/digit) seeds 0 .. SEEDS-1
+# The three trainings run side by side, then the evaluations (several processes share the
+# GPU: JAX may take only a slice of its memory each). Results: $OUT/sweeps.tar.gz (every
+# seed's metrics.jsonl, eval metrics.json, report.md and category grid; eval_seeds.md per
+# config and step) and $OUT/sweeps.log.
+set -uo pipefail
+cd "$(dirname "$0")/.."
+OUT=${OUT:-/tmp/gpu_sweeps}
+RUNS=${RUNS:-/tmp/sweeps}
+DATA=${DATA:-.gpu_data}
+STEPS=${STEPS:-5000}
+EARLY=${EARLY:-3000}
+SEEDS=${SEEDS:-5}
+MNIST_SEEDS=${MNIST_SEEDS:-10}
+PER_DISPATCH=${PER_DISPATCH:-50}
+TRAIN_LIMIT=${TRAIN_LIMIT:-200}   # seconds, each training process
+EVAL_LIMIT=${EVAL_LIMIT:-200}     # seconds, each evaluation process
+mkdir -p "$OUT" "$RUNS"
+export PYTHONUNBUFFERED=1 TF_CPP_MIN_LOG_LEVEL=3
+export XLA_PYTHON_CLIENT_MEM_FRACTION=${XLA_PYTHON_CLIENT_MEM_FRACTION:-0.15}
+LOG="$OUT/sweeps.log"
+DATA_FLAGS=(--config.manual_dir="$DATA" --config.data_reader=archives
+            --config.data_placement=device --config.eval.classifier_dir="$DATA/classifier")
+
+train() {   # name config seeds
+  local start=$SECONDS
+  timeout "$TRAIN_LIMIT" python3 train.py --config="configs/$2.py" --workdir="$RUNS/$1" \
+    "${DATA_FLAGS[@]}" --config.num_seeds="$3" --config.num_train_steps="$STEPS" \
+    --config.steps_per_dispatch="$PER_DISPATCH" --config.log_every_steps="$PER_DISPATCH" \
+    --config.checkpoint_every_steps="$EARLY" --config.sample_every_steps="$STEPS" \
+    > "$RUNS/$1.train.log" 2>&1
+  echo "train $1 ($3 seeds, $STEPS steps): exit $? after $((SECONDS - start)) s" | tee -a "$LOG"
+}
+
+evaluate() {   # name config step|latest (latest: the last checkpoint, STEPS unless stopped)
+  local start=$SECONDS step=()
+  [ "$3" = latest ] || step=(--step="$3")
+  timeout "$EVAL_LIMIT" python3 eval.py --config="configs/$2.py" --workdir="$RUNS/$1" \
+    "${DATA_FLAGS[@]}" "${step[@]}" > "$RUNS/$1.eval$3.log" 2>&1
+  local rc=$?
+  cp "$RUNS/$1/eval_seeds.md" "$RUNS/$1.eval_seeds.$3.md" 2>/dev/null
+  echo "eval $1 at step $3: exit $rc after $((SECONDS - start)) s" | tee -a "$LOG"
+}
+
+echo "sweeps: $STEPS steps, $PER_DISPATCH per call; $(date -u)" | tee -a "$LOG"
+train mnist mnist "$MNIST_SEEDS" &
+train robust mnist_robust "$SEEDS" &
+train ss mnist_ss "$SEEDS" &
+wait
+evaluate mnist mnist latest &
+evaluate robust mnist_robust latest &
+evaluate ss mnist_ss latest &
+evaluate mnist mnist "$EARLY" &
+wait
+for f in "$RUNS"/*.eval_seeds.*.md; do echo "== $f"; cat "$f"; done | tee -a "$LOG"
+(cd "$RUNS" && find . \( -name metrics.jsonl -o -name config.json -o -name metrics.json \
+   -o -name report.md -o -name categories_0.png -o -name '*.log' -o -name '*.md' \) \
+   -not -path '*/checkpoints/*' -print0 | tar czf "$OUT/sweeps.tar.gz" --null -T -)
+ls -la "$OUT"
