@@ -11,7 +11,7 @@
 #   robust  configs/mnist_robust.py  (+ consistency term)         seeds 0 .. SEEDS-1
 #   ss      configs/mnist_ss.py      (ss-InfoGAN, 10 labels/digit) seeds 0 .. SEEDS-1
 # The three trainings run side by side, then the evaluations (several processes share the
-# GPU: JAX may take only a slice of its memory each). Results: $OUT/sweeps.tar.gz (every
+# GPU, each allocating as it goes). Results: $OUT/sweeps.tar.gz (every
 # seed's metrics.jsonl, eval metrics.json, report.md and category grid; eval_seeds.md per
 # config and step) and $OUT/sweeps.log.
 set -uo pipefail
@@ -28,7 +28,8 @@ TRAIN_LIMIT=${TRAIN_LIMIT:-200}   # seconds, each training process
 EVAL_LIMIT=${EVAL_LIMIT:-200}     # seconds, each evaluation process
 mkdir -p "$OUT" "$RUNS"
 export PYTHONUNBUFFERED=1 TF_CPP_MIN_LOG_LEVEL=3
-export XLA_PYTHON_CLIENT_MEM_FRACTION=${XLA_PYTHON_CLIENT_MEM_FRACTION:-0.15}
+# Several processes share the GPU: each takes memory as it needs it, not JAX's 75% up front.
+export XLA_PYTHON_CLIENT_PREALLOCATE=false
 LOG="$OUT/sweeps.log"
 DATA_FLAGS=(--config.manual_dir="$DATA" --config.data_reader=archives
             --config.data_placement=device --config.eval.classifier_dir="$DATA/classifier")
@@ -65,6 +66,6 @@ evaluate mnist mnist "$EARLY" &
 wait
 for f in "$RUNS"/*.eval_seeds.*.md; do echo "== $f"; cat "$f"; done | tee -a "$LOG"
 (cd "$RUNS" && find . \( -name metrics.jsonl -o -name config.json -o -name metrics.json \
-   -o -name report.md -o -name categories_0.png -o -name '*.log' -o -name '*.md' \) \
+   -o -name report.md -o -name errors.log -o -name categories_0.png -o -name '*.log' -o -name '*.md' \) \
    -not -path '*/checkpoints/*' -print0 | tar czf "$OUT/sweeps.tar.gz" --null -T -)
 ls -la "$OUT"
