@@ -101,7 +101,8 @@ def get_config():
   # weight > 0: D/Q also maximise IIC's I(y; y') between Q's categorical posteriors for a
   # real image and for a copy rotated by up to `rotation` degrees, scaled by 1 +- `scale`
   # and shifted by up to `shift` pixels (a label-free remedy for seeds whose categories
-  # mix digits; configs/mnist_robust.py). 0: the paper's InfoGAN.
+  # mix digits; configs/mnist_consistency.py: measured, it did not help). 0: the paper's
+  # InfoGAN.
   config.consistency = ml_collections.ConfigDict()
   config.consistency.weight = 0.0
   config.consistency.rotation = 15.0
@@ -144,4 +145,8 @@ def get_config():
   config.eval.num_samples = 10_000      # generated images for L_I, FD, score and purity
   config.eval.num_sweep_noise = 100     # noise draws per category in continuous-code sweeps
   config.eval.baseline_workdir = ''     # a gan_baseline run to plot beside this one
+  # R > 1, for a config.num_seeds run: of each R consecutive seeds, eval.py also reports the
+  # run whose Q is most confident and balanced on unlabelled training images (Q's I(x; c0);
+  # no labels), the seed-robust recipe of configs/mnist_robust.py.
+  config.eval.restarts = 1
   return config

@@ -149,6 +149,7 @@ RULES = {
     'eval.num_samples': _POSITIVE,
     'eval.num_sweep_noise': _POSITIVE,
     'eval.baseline_workdir': _string(),
+    'eval.restarts': _POSITIVE,
 }
 # Fields a config may lack (configs and config.json files older than the field): the
 # value such runs used. `with_defaults` fills them in.

@@ -272,14 +272,43 @@ SEED_TABLE = {'categorical_accuracy': 'test accuracy (matched)',
               'frechet_distance': 'Frechet distance'}
 
 
+# The label-free criterion that config.eval.restarts chooses runs by (metrics.json name).
+RESTART_CRITERION = 'real_posterior_mi/cat0'
+
+
+def select_restarts(results: dict, restarts: int) -> Dict[int, int]:
+  """Groups the seeds (sorted) into consecutive groups of `restarts` and keeps, in each,
+  the run with the highest RESTART_CRITERION: Q's I(x; c0) on unlabelled training images,
+  which is high when Q is confident on real digits and uses every category evenly (a
+  category holding two digits or a digit split over two lowers it). No labels are used.
+  Returns {first seed of the group: chosen seed}."""
+  seeds = sorted(results)
+  _check_restarts(len(seeds), restarts)
+  if any(_lookup(results[s], RESTART_CRITERION) is None for s in seeds):
+    raise EvaluationError('config.eval.restarts needs a categorical code (the criterion is '
+                          "Q's I(x; c0) on real images)")
+  return {group[0]: max(group, key=lambda s: _lookup(results[s], RESTART_CRITERION))
+          for group in (seeds[i:i + restarts] for i in range(0, len(seeds), restarts))}
+
+
+def _check_restarts(num_seeds: int, restarts: int):
+  if restarts < 1 or num_seeds % restarts:
+    raise EvaluationError(
+        f'config.eval.restarts={restarts} groups the {num_seeds} seeds of the run into '
+        f'groups of {restarts}: train a multiple of it (config.num_seeds)')
+
+
 def run_seeds(config, workdir: str, step=None, samples_only: bool = False) -> dict:
   """Evaluates every seed of a config.num_seeds run (workdir/seed_<n>/) and writes
   workdir/eval_seeds.md: the per-seed table and the median, min and max of each headline
-  metric. Returns {seed: metrics}."""
+  metric; with config.eval.restarts = R > 1 also the table of the runs `select_restarts`
+  keeps (one per R consecutive seeds). Returns {seed: metrics}."""
   workdir = os.path.expanduser(workdir)
   seed_dirs = workdir_lib.seed_workdirs(workdir)
   if not seed_dirs:
     raise EvaluationError(f'{workdir} holds no seed_<n>/ runs (config.num_seeds > 1)')
+  restarts = int(config.eval.get('restarts', 1))
+  _check_restarts(len(seed_dirs), restarts)   # before minutes of measuring
   results = {}
   for seed, seed_dir in seed_dirs.items():
     print(f'--- seed {seed}: {seed_dir}', flush=True)
@@ -288,10 +317,23 @@ def run_seeds(config, workdir: str, step=None, samples_only: bool = False) -> di
   if samples_only:
     return results
   report = render_seed_table(results)
+  if restarts > 1:
+    report += '\n' + render_selection(results, restarts)
   with open(workdir_lib.seed_table_path(workdir), 'w') as f:
     f.write(report)
   print(report)
   return results
+
+
+def render_selection(results: dict, restarts: int) -> str:
+  """Which seed `select_restarts` keeps in each group, and the table of those runs."""
+  chosen = select_restarts(results, restarts)
+  seeds = sorted(results)
+  groups = ', '.join(f'{seeds[i]}..{seeds[i + restarts - 1]} -> {seed}'
+                     for i, seed in zip(range(0, len(seeds), restarts), chosen.values()))
+  return (f"Kept by config.eval.restarts={restarts}, the highest Q's I(x; c0) on unlabelled "
+          f'training images in each group of seeds ({groups}):\n\n'
+          + render_seed_table({s: results[s] for s in chosen.values()}))
 
 
 def _lookup(metrics: dict, name: str):

@@ -8,7 +8,7 @@
 # config.steps_per_dispatch steps per call), and evaluates every seed at its last checkpoint
 # (STEPS, unless TRAIN_LIMIT stopped it first) and, for mnist, at EARLY:
 #   mnist   configs/mnist.py         (the paper's InfoGAN)        seeds 0 .. MNIST_SEEDS-1
-#   robust  configs/mnist_robust.py  (+ consistency term)         seeds 0 .. SEEDS-1
+#   consistency  configs/mnist_consistency.py  (+ consistency term)  seeds 0 .. SEEDS-1
 #   ss      configs/mnist_ss.py      (ss-InfoGAN, 10 labels/digit) seeds 0 .. SEEDS-1
 # The three trainings run side by side, then the evaluations (several processes share the
 # GPU, each allocating as it goes). Results: $OUT/sweeps.tar.gz (every
@@ -56,11 +56,11 @@ evaluate() {   # name config step|latest (latest: the last checkpoint, STEPS unl
 
 echo "sweeps: $STEPS steps, $PER_DISPATCH per call; $(date -u)" | tee -a "$LOG"
 train mnist mnist "$MNIST_SEEDS" &
-train robust mnist_robust "$SEEDS" &
+train consistency mnist_consistency "$SEEDS" &
 train ss mnist_ss "$SEEDS" &
 wait
 evaluate mnist mnist latest &
-evaluate robust mnist_robust latest &
+evaluate consistency mnist_consistency latest &
 evaluate ss mnist_ss latest &
 evaluate mnist mnist "$EARLY" &
 wait

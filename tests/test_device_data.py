@@ -199,6 +199,10 @@ def test_seeds_trained_together_equal_each_seed_alone(tmp_path):
     api.load(str(tmp_path / 'seeds'))
   figures = evaluation.run_seeds(cfg, str(tmp_path / 'seeds'), samples_only=True)
   assert sorted(figures) == [0, 1, 2] and all(r['step'] == 4 for r in figures.values())
+  # Restarts are chosen among groups of seeds: 3 seeds do not split into pairs, said at once.
+  cfg.eval.restarts = 2
+  with pytest.raises(errors.EvaluationError, match='restarts=2 groups the 3 seeds'):
+    evaluation.run_seeds(cfg, str(tmp_path / 'seeds'))
 
 
 def test_seed_table_has_every_seed_and_median_min_max():
