@@ -96,6 +96,9 @@ def get_config():
   config.semi_supervised.share_start = 1.0
   config.semi_supervised.share_end = 0.01
   config.semi_supervised.share_steps = 1_000
+  # The guided head's weight on G's images, learning c_ss from G(z, c_ss) as Q learns an
+  # InfoGAN code. 0 (the original code and paper): it learns from labelled real images only.
+  config.semi_supervised.generated_weight = 0.0
 
   # --- consistency under deformations (infogan_jax/consistency.py) -------------------
   # weight > 0: D/Q also maximise IIC's I(y; y') between Q's categorical posteriors for a

@@ -50,6 +50,9 @@ class TrainState:
   # ss-InfoGAN (config.semi_supervised.weight): the weight of the guided code's terms on
   # batches that carry labels.
   lambda_ss: float = flax.struct.field(pytree_node=False, default=0.0)
+  # config.semi_supervised.generated_weight: the guided head's weight on G's images (as an
+  # InfoGAN code) on labelled batches too; 0 in the original code.
+  lambda_ss_generated: float = flax.struct.field(pytree_node=False, default=0.0)
   # The adversarial game (config.objective): InfoGAN's non-saturating GAN or WGAN-GP.
   objective: Objective = flax.struct.field(pytree_node=False, default=Objective())
   # config.consistency: Q's categories for real images and their deformed copies should
@@ -108,6 +111,7 @@ def create_train_state(config, rng) -> TrainState:
                     objective=Objective.from_config(config),
                     consistency=Consistency.from_config(
                         config, models.output_range(config.model.output_activation)[0]),
+                    lambda_ss_generated=float(config.semi_supervised.generated_weight),
                     lambda_ss=(float(config.semi_supervised.weight)
                                if config.semi_supervised.labels_per_class else 0.0),
                     skip_nonfinite=config.on_nonfinite == 'skip')
@@ -191,7 +195,10 @@ def train_step(state: TrainState, batch: Dict[str, jax.Array], rng: jax.Array,
     raise ValueError("a batch with 'label' needs a guided code (config.latent.guided_code) "
                      'and config.semi_supervised.labels_per_class > 0')
   guided = f'cat{spec.guided}'
-  d_code_weights = {guided: 0.0} if semi_supervised else None
+  # config.semi_supervised.generated_weight > 0 (our option, not the original's): the guided
+  # head also learns c_ss from G(z, c_ss), as Q learns InfoGAN's codes and ACGAN's D its
+  # classes; G's images then serve as labelled examples beyond the few real ones.
+  d_code_weights = {guided: state.lambda_ss_generated} if semi_supervised else None
   g_code_weights = {guided: state.lambda_ss} if semi_supervised else None
 
   # --- discriminator + Q (shared trunk) -----------------------------------------

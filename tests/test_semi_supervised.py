@@ -58,8 +58,9 @@ def test_the_guided_code_gets_a_head_of_its_own_first_in_qs_output():
     latents.LatentSpec(noise_dim=2, categorical=(3,), guided=1)
 
 
-def _state_and_batch(labelled: float, guided_labels=10):
+def _state_and_batch(labelled: float, guided_labels=10, generated_weight=0.0):
   config = tiny.get_config()
+  config.semi_supervised.generated_weight = generated_weight
   config.latent.categorical = (10, 2)
   config.latent.guided_code = 0
   config.semi_supervised.labels_per_class = guided_labels
@@ -101,6 +102,20 @@ def test_the_supervised_term_trains_the_guided_head_and_the_trunk():
                            state.d_params['q_head']['kernel'])
     assert float(metrics['ss/labelled']) == labelled
     assert (float(metrics['ss/ce']) > 0) == moves
+
+
+def test_generated_weight_also_trains_the_guided_head_on_gs_images():
+  # An unlabelled batch: with generated_weight the guided head learns c_ss from G's images
+  # (it moves), without it the head stays (test above); the supervised term is 0 either way.
+  step = jax.jit(step_lib.train_step)
+  moved = {}
+  for weight in (0.0, 1.0):
+    state, batch = _state_and_batch(0.0, generated_weight=weight)
+    new, metrics = step(state, batch, step_lib.step_rng(0, 0))
+    moved[weight] = float(jnp.abs(new.d_params['q_guided_head']['kernel']
+                                  - state.d_params['q_guided_head']['kernel']).max())
+    assert float(metrics['ss/ce']) == 0.0
+  assert moved[0.0] == 0.0 and moved[1.0] > 0.0
 
 
 def test_without_labels_the_guided_code_is_an_infogan_code():
