@@ -1,12 +1,14 @@
 #!/usr/bin/env bash
-# The GPU measurement of the accelerator path (issue 17), prepared for one run on a lent
-# H100/H200 (the device tool; see /work/.library/device/README.md). Not yet run: no GPU was
-# lent to the session that wrote it.
+# The GPU measurement of the accelerator path (issue 17), for one run on a lent H100/H200
+# (the device tool; see /work/.library/device/README.md). Run on an H200 on 2026-11-26 with
+# ROUNDS=1: docs/performance.md. Give it over 240 s: batch 1024's 8-seed loop and reference
+# come last.
 #
 # Prepare here, in the repository root (.gitignore keeps these folders out of git):
 #   python3 -m pip download --no-deps --only-binary=:all: --python-version 3.12 \
 #     --implementation cp --platform manylinux2014_x86_64 -d .whl ml_collections PyYAML
 #   mkdir -p .gpu_data && cp ../shared/data/mnist/*.gz ../shared/bench/torch_reference.py .gpu_data/
+#   cp -r ~/.cache/infogan_jax/mnist_classifier .gpu_data/classifier   # for scripts/gpu_seed_sweeps.sh
 # Run there with carry=['.whl', '.gpu_data']:  bash benchmarks/gpu_check.sh
 # Results: $OUT/gpu_bench.log (the table) and $OUT/gpu_bench.json.
 #
