@@ -13,7 +13,8 @@ import numbers
 import jax
 import ml_collections
 
-from infogan_jax import input_pipeline, latents, models, objectives, reliability
+from infogan_jax import (input_pipeline, latents, models, objectives, reliability,
+                         semi_supervised)
 from infogan_jax.errors import ConfigError
 
 
@@ -118,7 +119,9 @@ RULES = {
     'lambda_cont': _WEIGHT,
     'gan_baseline': _boolean(),
     # ss-InfoGAN
-    'semi_supervised.labels_per_class': _NON_NEGATIVE,
+    'semi_supervised.labels_per_class': _integer(
+        semi_supervised.ALL_LABELS, 2**31 - 1,
+        text=f'an integer >= 0, or {semi_supervised.ALL_LABELS} for every training label'),
     'semi_supervised.weight': _WEIGHT,
     'semi_supervised.share_start': _SHARE,
     'semi_supervised.share_end': _SHARE,

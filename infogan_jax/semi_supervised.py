@@ -3,7 +3,9 @@ labels, and which steps train on them.
 
 config.semi_supervised.labels_per_class = n > 0 keeps the labels of n training images per
 class, drawn class-balanced by the seed (`labelled_subset`); every training image, these
-included, also stays in the usual stream without its label. Step s is a labelled step
+included, also stays in the usual stream without its label. n = ALL_LABELS (-1) keeps every
+training label: with a share of 1 every batch is labelled, which makes the guided code a
+fully supervised class code (configs/acgan.py). Step s is a labelled step
 with probability `share(s)`: its real batch is then B draws (with replacement) from the
 labelled images, with their labels ('label', and 'labelled' = 1); otherwise it is the
 usual batch ('labelled' = 0). The step (step.train_step) turns these into ss-InfoGAN's
@@ -33,10 +35,11 @@ from infogan_jax.errors import ConfigError
 # The labelled subset's and the draws' random stream: numpy's generator seeded with
 # (seed, LABELS_STREAM[, step]), apart from every other stream of a run.
 LABELS_STREAM = 2**32 - 2
+ALL_LABELS = -1   # config.semi_supervised.labels_per_class: every training image's label
 
 
 def enabled(config) -> bool:
-  return config.semi_supervised.labels_per_class > 0
+  return config.semi_supervised.labels_per_class != 0
 
 
 def share(step: int, ss) -> float:
@@ -49,7 +52,10 @@ def share(step: int, ss) -> float:
 
 def labelled_subset(labels: np.ndarray, per_class: int, num_classes: int,
                     seed: int) -> np.ndarray:
-  """Indices (sorted) of `per_class` examples of each class, drawn by `seed`."""
+  """Indices (sorted) of `per_class` examples of each class, drawn by `seed`; all of them
+  for ALL_LABELS."""
+  if per_class == ALL_LABELS:
+    return np.arange(len(labels))
   rng = np.random.default_rng([seed, LABELS_STREAM])
   chosen = []
   for k in range(num_classes):

@@ -146,6 +146,18 @@ def test_ss_config_mistakes_are_named():
   config.semi_supervised.share_end = 1.5
   with pytest.raises(errors.ConfigError, match=r'semi_supervised.share_end must be a number'):
     config_validation.validate(config, num_devices=1, num_processes=1)
+  config = mnist_ss.get_config()
+  config.semi_supervised.labels_per_class = -2
+  with pytest.raises(errors.ConfigError, match=r'or -1 for every training label'):
+    config_validation.validate(config, num_devices=1, num_processes=1)
+
+
+def test_every_label_keeps_the_whole_split_labelled():
+  from configs import acgan
+  config_validation.validate(acgan.get_config(), num_devices=1, num_processes=1)
+  labels = np.random.default_rng(0).integers(0, 10, 500)
+  everything = semi_supervised.labelled_subset(labels, semi_supervised.ALL_LABELS, 10, seed=3)
+  np.testing.assert_array_equal(everything, np.arange(500))
 
 
 def test_host_and_device_routes_build_the_same_labelled_batches(mock_mnist_archives,
