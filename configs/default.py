@@ -63,6 +63,11 @@ def get_config():
   # Normalisation in D's trunk: 'batch' (paper), 'layer' or 'none' (WGAN-GP needs one of
   # the last two: its gradient penalty is per image). Q's head keeps its BatchNorm.
   config.model.d_norm = 'batch'
+  # Minibatch discrimination in D (Salimans et al. 2016): D's score also reads how close each
+  # image's features are to the others' in the batch, per kernel (T: features x kernels x
+  # kernel_dim); it counters a generator that collapses to few modes. 0 kernels: off (paper).
+  config.model.minibatch_kernels = 0
+  config.model.minibatch_kernel_dim = 5
 
   # --- losses -------------------------------------------------------------
   # Paper: lambda = 1 for discrete codes, "smaller" for continuous ones. The original

@@ -108,6 +108,8 @@ RULES = {
     'model.weight_init': _choice(*models.WEIGHT_INITS),
     'model.compute_dtype': _choice(*models.COMPUTE_DTYPES),
     'model.d_norm': _choice(*models.D_NORMS),
+    'model.minibatch_kernels': _NON_NEGATIVE,
+    'model.minibatch_kernel_dim': _POSITIVE,
     # the adversarial game
     'objective.adversarial': _choice(*objectives.ADVERSARIAL),
     'objective.gp_weight': _WEIGHT,
@@ -164,7 +166,8 @@ OPTIONAL = {'on_nonfinite': 'stop', 'gan_baseline': False,
             'semi_supervised.weight': 2.0, 'semi_supervised.share_start': 1.0,
             'semi_supervised.share_end': 0.01, 'semi_supervised.share_steps': 1000,
             'semi_supervised.generated_weight': 0.0,
-            'model.d_norm': 'batch', 'objective.adversarial': 'nonsaturating',
+            'model.d_norm': 'batch', 'model.minibatch_kernels': 0,
+            'model.minibatch_kernel_dim': 5, 'objective.adversarial': 'nonsaturating',
             'objective.gp_weight': 10.0, 'objective.critic_steps': 1,
             'objective.label_smoothing': 0.0, 'consistency.weight': 0.0,
             'consistency.rotation': 15.0, 'consistency.scale': 0.1, 'consistency.shift': 2.0}
@@ -227,6 +230,10 @@ def validate(config, num_devices: int = None,
     if config.objective.label_smoothing:
       raise ConfigError('config.objective.label_smoothing is for the non-saturating GAN; '
                         "WGAN-GP's critic has no targets to smooth")
+    if config.model.minibatch_kernels:
+      raise ConfigError("config.objective.adversarial='wgan_gp' penalises each image's "
+                        'gradient, which minibatch discrimination couples across the batch: '
+                        'set config.model.minibatch_kernels=0')
   ss = config.semi_supervised
   if ss.labels_per_class:
     guided = config.latent.guided_code

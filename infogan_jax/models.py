@@ -129,6 +129,11 @@ class Discriminator(nn.Module):
   detach_q: bool = False
   q_guided_dim: int = 0
   norm: str = 'batch'   # in the trunk (D_NORMS); Q's head keeps its BatchNorm
+  # Minibatch discrimination (Salimans et al. 2016, "Improved techniques for training
+  # GANs"): D's score also reads, per kernel, how close each image's features are to the
+  # batch's (0 kernels: off). Q's heads read the trunk's features alone.
+  minibatch_kernels: int = 0
+  minibatch_kernel_dim: int = 5
 
   @nn.compact
   def __call__(self, x, train: bool = True):
@@ -158,7 +163,10 @@ class Discriminator(nn.Module):
       h = h.reshape(h.shape[0], -1)
       h = act(trunk_norm(-1)(dense(fc)(h)))
       q = act(bn()(dense(self.q_width)(self._q_input(h)))) if q_dim else None
-    d_logit = dense(1, name='d_head')(h)[:, 0]
+    d_features = h
+    if self.minibatch_kernels:
+      d_features = jnp.concatenate([h, self._minibatch_features(h, dense)], axis=-1)
+    d_logit = dense(1, name='d_head')(d_features)[:, 0]
     heads = []
     if self.q_guided_dim:
       heads.append(dense(self.q_guided_dim, name='q_guided_head')(self._q_input(h)))
@@ -169,8 +177,27 @@ class Discriminator(nn.Module):
     q_out = heads[0] if len(heads) == 1 else jnp.concatenate(heads, axis=-1)
     return d_logit.astype(jnp.float32), q_out.astype(jnp.float32)
 
+  def _minibatch_features(self, h, dense):
+    """`minibatch_similarity` of M = h T against the batch; the batch is the global one:
+    under data parallelism (axis_name, in training) each device compares its images with
+    every device's, so any device count gives the same features."""
+    m = dense(self.minibatch_kernels * self.minibatch_kernel_dim, name='minibatch')(h)
+    m = m.astype(jnp.float32).reshape(h.shape[0], self.minibatch_kernels,
+                                      self.minibatch_kernel_dim)
+    batch = m if self.axis_name is None else jax.lax.all_gather(m, self.axis_name, axis=0,
+                                                               tiled=True)
+    return minibatch_similarity(m, batch).astype(h.dtype)
+
   def _q_input(self, h):
     return jax.lax.stop_gradient(h) if self.detach_q else h
+
+
+def minibatch_similarity(m, batch):
+  """Minibatch discrimination's o(x_i)_k = sum_j exp(-||M_ik - M_jk||_1) for the rows m
+  [B, kernels, dim] against every row of `batch` [N, kernels, dim]: [B, kernels]. As in the
+  paper's code, j runs over the whole batch, i included (a constant 1)."""
+  distance = jnp.sum(jnp.abs(m[:, None] - batch[None]), axis=-1)   # [B, N, kernels]
+  return jnp.sum(jnp.exp(-distance), axis=1)
 
 
 def build_models(config, spec, image_shape):
@@ -186,5 +213,7 @@ def build_models(config, spec, image_shape):
                                 weight_init=m.weight_init,
                                 dtype=COMPUTE_DTYPES[m.compute_dtype],
                                 detach_q=bool(config.gan_baseline),
-                                q_guided_dim=spec.q_guided_dim, norm=m.d_norm)
+                                q_guided_dim=spec.q_guided_dim, norm=m.d_norm,
+                                minibatch_kernels=int(m.minibatch_kernels),
+                                minibatch_kernel_dim=int(m.minibatch_kernel_dim))
   return generator, discriminator

@@ -9,7 +9,8 @@ XLA_FLAGS (set by the caller) force the device count.
         same global batch and latents; writes OUT_DIR/{init,one,all}.npz (init: before
         training). `ss`: ss-InfoGAN's guided code, labelled batches on steps 0 and 2;
         `wgan_gp`: WGAN-GP with 2 critic steps per G step; `consistency`: the consistency
-        term (deformed copies, IIC's agreement from the global batch's joint)
+        term (deformed copies, IIC's agreement from the global batch's joint); `minibatch`:
+        minibatch discrimination over the global batch
     python tests/parallel_worker.py train OUT.npz [train.py flags ...]
         train.py's main() with those flags; each process then writes its final
         TrainState arrays to OUT.npz with '{process}' replaced by its process index
@@ -30,7 +31,8 @@ def _save(path, variables):
   np.savez(path, **{jax.tree_util.keystr(k): np.asarray(v) for k, v in leaves})
 
 
-def equivalence(out_dir, steps=3, semi_supervised=False, wgan_gp=False, consistency=False):
+def equivalence(out_dir, steps=3, semi_supervised=False, wgan_gp=False, consistency=False,
+                minibatch=False):
   import jax
   import numpy as np
   import optax
@@ -47,6 +49,8 @@ def equivalence(out_dir, steps=3, semi_supervised=False, wgan_gp=False, consiste
     cfg.model.d_norm = 'layer'
   if consistency:
     cfg.consistency.weight = 1.0
+  if minibatch:
+    cfg.model.minibatch_kernels = 4
 
   def initial_state():  # built afresh for each use: the train step donates its input
     return step_lib.create_train_state(cfg, jax.random.key(0))
@@ -110,7 +114,7 @@ if __name__ == '__main__':
   mode, target, *rest = sys.argv[1:]
   if mode == 'equivalence':
     equivalence(target, semi_supervised=rest == ['ss'], wgan_gp=rest == ['wgan_gp'],
-                consistency=rest == ['consistency'])
+                consistency=rest == ['consistency'], minibatch=rest == ['minibatch'])
   elif mode == 'train':
     train(target, rest)
   else:

@@ -89,3 +89,27 @@ def test_up_conv_layer_equals_conv_transpose(cin, cout, hw, k):
   g_ref = jax.jit(jax.grad(loss(ref), argnums=(0, 1)))(params, x)
   g_ours = jax.jit(jax.grad(loss(ours), argnums=(0, 1)))(params, x)
   jax.tree.map(lambda a, b: np.testing.assert_allclose(a, b, atol=1e-3, rtol=1e-4), g_ours, g_ref)
+
+
+def test_minibatch_discrimination_counts_near_neighbours_for_d_alone():
+  from infogan_jax.models import Discriminator, minibatch_similarity
+  m = jnp.asarray(np.arange(6)[:, None, None] * 100.0 + np.zeros((6, 4, 2)), jnp.float32)
+  same = minibatch_similarity(m[:1].repeat(6, 0), m[:1].repeat(6, 0))
+  np.testing.assert_allclose(same, 6.0)                   # every image has 6 twins (itself too)
+  apart = minibatch_similarity(m, m)                       # far apart: itself alone
+  np.testing.assert_allclose(apart, 1.0, atol=1e-6)
+  close = minibatch_similarity(m[:2], jnp.concatenate([m, m[:2] + 0.1]))
+  assert np.all((close > 1.5) & (close < 2.0))             # itself and one near copy
+
+  d = Discriminator(q_output_dim=3, arch='mlp', widths=(16,), q_width=8,
+                    minibatch_kernels=4, minibatch_kernel_dim=2)
+  points = jnp.asarray(np.random.default_rng(1).normal(size=(6, 2)), jnp.float32)
+  variables = d.init(jax.random.key(0), points, train=False)
+  assert variables['params']['minibatch']['kernel'].shape == (16, 8)
+  # D's score reads the batch: an image scores differently among copies of itself than
+  # among other images; Q's output does not depend on the rest of the batch.
+  copies = jnp.tile(points[:1], (6, 1))
+  logit_copies, q_copies = d.apply(variables, copies, train=False)
+  logit_mixed, q_mixed = d.apply(variables, points, train=False)
+  assert not np.allclose(logit_copies[0], logit_mixed[0])
+  np.testing.assert_allclose(q_copies[0], q_mixed[0], rtol=1e-6)
