@@ -87,9 +87,7 @@ class Explorer:
     guided = spec.guided
     labels = None
     if guided >= 0:   # ss-InfoGAN: the guided code's value is the label
-      labels = ([f'digit {k}' for k in range(spec.categorical[guided])]
-                if config.dataset == 'mnist' else
-                [f'mode {k}' for k in range(spec.categorical[guided])])
+      labels = input_pipeline.class_names(config.dataset)
     return {'workdir': self.workdir, 'step': model.step, 'steps': self.steps(),
             'dataset': config.dataset, 'points': _is_points(model),
             'categorical': list(spec.categorical), 'continuous': spec.continuous,

@@ -20,18 +20,20 @@ from typing import Iterator
 
 import numpy as np
 
-from infogan_jax import mnist_files, models
+from infogan_jax import mnist_files, models, shapes
 from infogan_jax.errors import DatasetUnavailableError
 
-# Each dataset and the shape of one example.
-_IMAGE_SHAPES = {'mnist': (28, 28, 1), 'ring8': (2,)}
+# Each dataset and the shape of one example. 'shapes': dSprites-like images with known
+# factors, made by the project (shapes.py).
+_IMAGE_SHAPES = {'mnist': (28, 28, 1), 'ring8': (2,),
+                 'shapes': (shapes.SIZE, shapes.SIZE, 1)}
 DATASETS = tuple(_IMAGE_SHAPES)
 # config.data_reader: how MNIST is read. 'auto': tfds where it is installed, else archives.
 DATA_READERS = ('auto', 'tfds', 'archives')
 # config.data_placement: where MNIST's batches come from. 'auto': a host tf.data stream
 # where TensorFlow is installed, else the device. The ring is always made on the host.
 DATA_PLACEMENTS = ('auto', 'host', 'device')
-DEVICE_DATASETS = ('mnist',)   # the datasets that can be kept on the device
+DEVICE_DATASETS = ('mnist', 'shapes')   # the datasets that can be kept on the device
 
 
 def tensorflow_installed() -> bool:
@@ -65,6 +67,8 @@ def placement(config) -> str:
     return 'host'
   if config.data_placement != 'auto':
     return config.data_placement
+  if config.dataset == 'shapes':   # numpy arrays: nothing for a host pipeline to do
+    return 'device'
   return 'host' if tensorflow_installed() and reader(config) == 'tfds' else 'device'
 
 
@@ -175,11 +179,12 @@ def create_dataset(config, batch_size: int, split: str = 'train', seed: int = 0,
   that reached `step` left it.
   """
   image_shape(config.dataset)
-  if config.dataset == 'ring8':
+  if config.dataset in ('ring8', 'shapes'):
     import jax
-    return ring8_batches(batch_size, seed=seed, start=skip_batches,
-                         process_index=jax.process_index(),
-                         process_count=jax.process_count())
+    batches = ring8_batches if config.dataset == 'ring8' else functools.partial(
+        array_batches, *load_split_uint8(config, split), config.model.output_activation)
+    return batches(batch_size, seed=seed, start=skip_batches,
+                   process_index=jax.process_index(), process_count=jax.process_count())
   tf = tensorflow()
   ds = _load_mnist(config, split, shuffle_files=shuffle, process_split=True, seed=seed)
   activation = config.model.output_activation
@@ -200,9 +205,35 @@ def create_dataset(config, batch_size: int, split: str = 'train', seed: int = 0,
   return ds.as_numpy_iterator()
 
 
+def array_batches(images: np.ndarray, labels: np.ndarray, output_activation: str,
+                  batch_size: int, seed: int = 0, start: int = 0, process_index: int = 0,
+                  process_count: int = 1) -> Iterator[dict]:
+  """Infinite training batches from arrays on the host (the 'host' route of a dataset
+  made in memory): each epoch a permutation drawn from (seed, epoch), cut into global
+  batches of batch_size * process_count (the rest of an epoch is dropped), of which each
+  process keeps its rows. Batch i depends on (seed, i) alone: starting at `start` equals
+  skipping."""
+  total = batch_size * process_count
+  per_epoch = len(images) // total
+  if per_epoch == 0:
+    raise ValueError(f'a global batch of {total} is larger than the {len(images)} examples')
+  rows = slice(process_index * batch_size, (process_index + 1) * batch_size)
+  order, order_epoch = None, None
+  for index in itertools.count(start):
+    epoch, position = divmod(index, per_epoch)
+    if epoch != order_epoch:
+      order, order_epoch = np.random.default_rng([seed, epoch]).permutation(len(images)), epoch
+    chosen = order[position * total:(position + 1) * total][rows]
+    yield {'image': models.from_uint8(images[chosen].astype(np.float32), output_activation),
+           'label': labels[chosen].astype(np.int32)}
+
+
 def load_split_uint8(config, split: str = 'test'):
-  """The whole split as numpy arrays: (images uint8 [N, 28, 28, 1], labels int32 [N]),
-  through config.data_reader."""
+  """The whole split as numpy arrays: (images uint8 [N, H, W, 1], labels int32 [N]); MNIST
+  through config.data_reader, shapes made here (the labels: each image's shape)."""
+  if config.dataset == 'shapes':
+    images, factors = shapes.dataset(split)
+    return images, factors[:, 0].astype(np.int32)
   if config.dataset != 'mnist':
     raise ValueError(f'load_split_arrays needs config.dataset=mnist, got {config.dataset!r}')
   if reader(config) == 'archives':
@@ -214,9 +245,17 @@ def load_split_uint8(config, split: str = 'test'):
 
 
 def num_classes(dataset: str) -> int:
-  """How many label values the dataset has (MNIST: digits; ring8: modes)."""
+  """How many label values the dataset has (MNIST: digits; ring8: modes; shapes: shapes)."""
   image_shape(dataset)
-  return RING_MODES if dataset == 'ring8' else 10
+  return {'ring8': RING_MODES, 'shapes': len(shapes.SHAPES)}.get(dataset, 10)
+
+
+def class_names(dataset: str):
+  """A name for each label value, as pages and reports show it."""
+  if dataset == 'shapes':
+    return list(shapes.SHAPES)
+  noun = 'mode' if dataset == 'ring8' else 'digit'
+  return [f'{noun} {k}' for k in range(num_classes(dataset))]
 
 
 def labelled_pool(config):

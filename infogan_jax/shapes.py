@@ -16,6 +16,7 @@ is on when its centre lies inside the shape.
 """
 from __future__ import annotations
 
+import functools
 import math
 from typing import Dict, Tuple
 
@@ -35,6 +36,10 @@ MAX_HALF_SIZE = 0.22   # of the image side, at scale 1: a rotated square just fi
 # Draws of a dataset: numpy's generator seeded with (seed, SHAPES_STREAM, split).
 SHAPES_STREAM = 2**32 - 3
 _SPLITS = {'train': 0, 'test': 1}
+# config.dataset='shapes': every run trains and evaluates on the same splits, drawn from
+# DATASET_SEED (not the run's seed), of these sizes (MNIST's).
+DATASET_SEED = 0
+SPLIT_SIZES = {'train': 60_000, 'test': 10_000}
 
 
 def _inside(shape: int, u: np.ndarray, v: np.ndarray) -> np.ndarray:
@@ -79,3 +84,12 @@ def make_split(seed: int, split: str, num_images: int) -> Tuple[np.ndarray, np.n
                             values['orientation'][i], values['x'][i], values['y'][i])
                      for i in range(num_images)])
   return images[..., None], indices
+
+
+@functools.lru_cache(maxsize=2)
+def dataset(split: str) -> Tuple[np.ndarray, np.ndarray]:
+  """config.dataset='shapes': the split's (images uint8 [N, 32, 32, 1], factor indices
+  [N, 5]), made once per process (a few seconds for the training split)."""
+  images, factors = make_split(DATASET_SEED, split, SPLIT_SIZES[split])
+  images.flags.writeable = factors.flags.writeable = False   # shared by every caller
+  return images, factors

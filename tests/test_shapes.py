@@ -86,3 +86,41 @@ def test_entropy_and_mutual_information_of_known_cases():
   assert disentanglement.mutual_information(a, a) == pytest.approx(math.log(4))
   assert disentanglement.mutual_information(a, a % 2) == pytest.approx(math.log(2))
   assert disentanglement.mutual_information(a, np.zeros_like(a)) == pytest.approx(0.0)
+
+
+def test_host_batches_of_arrays_resume_where_they_left_and_split_over_processes():
+  from infogan_jax import input_pipeline
+  images = np.arange(50, dtype=np.uint8).reshape(50, 1, 1, 1)
+  labels = np.arange(50, dtype=np.int32)
+  stream = input_pipeline.array_batches(images, labels, 'sigmoid', 8, seed=4)
+  first = [next(stream)['label'] for _ in range(10)]           # 6 batches per epoch of 50
+  assert all(len(set(b)) == 8 for b in first) and len(set(np.concatenate(first[:6]))) == 48
+  resumed = input_pipeline.array_batches(images, labels, 'sigmoid', 8, seed=4, start=7)
+  np.testing.assert_array_equal(next(resumed)['label'], first[7])
+  halves = [next(input_pipeline.array_batches(images, labels, 'sigmoid', 4, seed=4,
+                                              process_index=i, process_count=2))
+            for i in range(2)]
+  np.testing.assert_array_equal(np.concatenate([h['label'] for h in halves]), first[0])
+  np.testing.assert_allclose(halves[0]['image'][:, 0, 0, 0], halves[0]['label'] / 255.0)
+
+
+@pytest.mark.parametrize('placement', ['device', 'host'])
+def test_shapes_train_on_both_routes_and_evaluate_their_disentanglement(tmp_path, placement):
+  from configs import shapes as shapes_config, tiny
+  from infogan_jax import evaluation, loop
+  config = tiny.get_config()
+  full = shapes_config.get_config()
+  config.dataset, config.latent = full.dataset, full.latent
+  config.data_placement, config.num_train_steps = placement, 4
+  config.eval.num_samples = 300
+  workdir = str(tmp_path / placement)
+  state = loop.train(config, workdir)
+  assert int(state.step) == 4
+  if placement == 'host':
+    return
+  metrics = evaluation.run(config, workdir)
+  assert 0.0 <= metrics['mig'] <= 1.0 and metrics['num_images'] == 300
+  assert set(metrics['factors']) == set(shapes.FACTOR_NAMES)
+  assert all(f['best_code'] in ('cat0', 'cont0', 'cont1', 'cont2', 'cont3')
+             for f in metrics['factors'].values())
+  assert 'traversal_cont3' in metrics['figures'] and 0.0 <= metrics['shape_accuracy'] <= 1.0
