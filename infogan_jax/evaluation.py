@@ -22,8 +22,8 @@ import scipy.linalg
 import scipy.optimize
 import scipy.stats
 
-from infogan_jax import (api, classifier, disentanglement, input_pipeline, losses, models,
-                         plotting, shapes)
+from infogan_jax import (api, checkpointing, classifier, disentanglement, input_pipeline,
+                         inspection, losses, models, plotting, shapes)
 from infogan_jax import workdir as workdir_lib
 from infogan_jax.errors import EvaluationError, UserError
 from infogan_jax.latents import TRAVERSAL_RANGE
@@ -146,6 +146,52 @@ def save_figures(model: api.InfoGAN, out_dir: str, num_noise: int = 10) -> Dict[
   return figures
 
 
+# Activation maximisation's figure: these units of D's fully connected trunk layer (the
+# conv architecture's 'Dense_0'; the mlp's first hidden layer), MAXIMISED_IMAGES each.
+MAXIMISED_LAYER, MAXIMISED_UNITS, MAXIMISED_IMAGES = 'Dense_0', tuple(range(8)), 6
+
+
+def activation_figure(model: api.InfoGAN, out_dir: str) -> str:
+  """What drives D: for each of MAXIMISED_UNITS, the images G makes from generator inputs
+  optimised to raise that unit (inspection.maximise), one row per unit."""
+  images, before, after = inspection.maximise(model.state, MAXIMISED_LAYER, MAXIMISED_UNITS,
+                                              jax.random.key(4321), n=MAXIMISED_IMAGES)
+  labels = [f'unit {u}: {b:.2f}->{a:.2f}' for u, b, a in
+            zip(MAXIMISED_UNITS, before.mean(1), after.mean(1))]
+  return plotting.image_grid(
+      images.reshape((-1,) + images.shape[2:]), len(MAXIMISED_UNITS), MAXIMISED_IMAGES,
+      os.path.join(out_dir, 'activation_maximisation.png'),
+      title=f"D's {MAXIMISED_LAYER} units: G's input\noptimised (activation before->after)",
+      value_range=models.output_range(model.config.model.output_activation),
+      row_labels=labels)
+
+
+def point_figures(model: api.InfoGAN, config, workdir: str, out_dir: str) -> Dict[str, str]:
+  """2-D data: generated points by category, D's decision surface at every kept
+  checkpoint (the real points and that checkpoint's generated points on it), and the
+  training's sample plots side by side."""
+  real = next(input_pipeline.ring8_batches(1000, seed=config.seed))['image']
+  generate = lambda m: (lambda latents: m.generate(latents=latents))
+  figures = {'samples': plotting.scatter_samples(
+      generate(model), model.spec, jax.random.key(1234), os.path.join(out_dir, 'samples.png'),
+      real=real, title=f'step {model.step}: colour = categorical code')}
+  lo, hi = -1.5, 1.5   # the ring has radius input_pipeline.RING_RADIUS = 1
+  panels = []
+  for step in checkpointing.complete_steps(workdir_lib.checkpoint_dir(workdir)):
+    at_step = model if step == model.step else api.load(workdir, config, step)
+    axis, probs = inspection.decision_surface(at_step.state, lo, hi)
+    panels.append((step, axis, probs, real,
+                   at_step.generate(jax.random.key(5), n=1000)))
+  if panels:
+    figures['decision_surfaces'] = plotting.decision_surfaces(
+        panels, os.path.join(out_dir, 'decision_surfaces.png'))
+  samples = workdir_lib.sample_paths(workdir)
+  if len(samples) > 1:
+    figures['sample_evolution'] = plotting.sample_evolution(
+        samples, os.path.join(out_dir, 'sample_evolution.png'))
+  return {k: os.path.basename(v) for k, v in figures.items()}
+
+
 def training_curves(records, spec, out_path: str, baseline=None):
   """L_I per code group against H(c), and the GAN losses, from metrics.jsonl records (and
   a plain-GAN baseline run's)."""
@@ -173,11 +219,21 @@ def run(config, workdir: str, step=None, samples_only: bool = False) -> dict:
   spec = model.spec
   out_dir = workdir_lib.eval_dir(workdir, model.step)
   os.makedirs(out_dir, exist_ok=True)
+  if len(model.image_shape) == 1:   # 2-D data: pictures of the plane, no measurements
+    figures = point_figures(model, config, workdir, out_dir)
+    return _write({'step': model.step, 'figures': figures}, out_dir, workdir,
+                  lambda m, w: f'2-D run {w}, step {m["step"]}: figures in {out_dir}: '
+                               + ', '.join(sorted(m['figures'].values())) + '\n')
   figures = save_figures(model, out_dir)
+  samples = workdir_lib.sample_paths(workdir)
+  if len(samples) > 1:
+    figures['sample_evolution'] = plotting.sample_evolution(
+        samples, os.path.join(out_dir, 'sample_evolution.png'))
   if samples_only:
     print(f'step {model.step}: sample figures in {out_dir}')
     return {'step': model.step, 'figures': figures}
   if config.dataset == 'shapes':
+    figures['activation_maximisation'] = activation_figure(model, out_dir)
     return _write(factor_metrics(model, config, figures), out_dir, workdir,
                   render_factor_report)
   if config.dataset != 'mnist':
@@ -254,6 +310,7 @@ def run(config, workdir: str, step=None, samples_only: bool = False) -> dict:
                                                  int(config.eval.num_sweep_noise))
 
   # Figures from the run's logs and D's view.
+  figures['activation_maximisation'] = activation_figure(model, out_dir)
   if records:
     figures['training_curves'] = training_curves(records, spec,
                                                  os.path.join(out_dir, 'training_curves.png'),

@@ -98,8 +98,43 @@ def scatter_samples(generate, spec, rng, path: str, real: np.ndarray = None, num
                     title: str = '') -> str:
   """2-D data: `num` generated points coloured by their first categorical code."""
   latents = spec.sample(rng, num)
-  return scatter_by_category(np.asarray(generate(latents)), np.asarray(latents.cat[:, 0]),
-                             path, real=real, title=title)
+  colours = (np.asarray(latents.cat[:, 0]) if spec.categorical
+             else np.zeros(num, np.int32))   # a plain GAN: one colour
+  return scatter_by_category(np.asarray(generate(latents)), colours, path, real=real,
+                             title=title)
+
+
+def decision_surfaces(panels, path: str) -> str:
+  """2-D data: one panel per (step, axis, probabilities, real points, generated points):
+  D's probability of 'real' over the plane (its 0.5 contour drawn), the real points in
+  black and the generated ones in red."""
+  fig, axes = plt.subplots(1, len(panels), figsize=(3.2 * len(panels), 3.2), squeeze=False)
+  for ax, (step, axis, probs, real, fake) in zip(axes[0], panels):
+    extent = (axis[0], axis[-1], axis[0], axis[-1])
+    image = ax.imshow(probs, origin='lower', extent=extent, cmap='RdBu', vmin=0, vmax=1)
+    ax.contour(axis, axis, probs, levels=[0.5], colors='k', linewidths=0.8)
+    ax.scatter(real[:, 0], real[:, 1], s=1, c='k')
+    ax.scatter(fake[:, 0], fake[:, 1], s=1, c='r')
+    ax.set_title(f'step {step}', fontsize=8)
+    ax.set_xticks([])
+    ax.set_yticks([])
+  fig.colorbar(image, ax=axes[0].tolist(), fraction=0.03, label="D's P(real)")
+  fig.suptitle("D's decision surface; black: real, red: generated", fontsize=8)
+  fig.savefig(path, dpi=100)
+  plt.close(fig)
+  return path
+
+
+def sample_evolution(sample_paths: dict, path: str) -> str:
+  """The sample grids training drew ({step: png}), side by side in step order."""
+  steps = list(sample_paths)
+  fig, axes = plt.subplots(1, len(steps), figsize=(2.6 * len(steps), 2.8), squeeze=False)
+  for ax, step in zip(axes[0], steps):
+    ax.imshow(plt.imread(sample_paths[step]))
+    ax.set_title(f'step {step}', fontsize=8)
+    ax.axis('off')
+  fig.suptitle('samples over training (the same latents at every step)', fontsize=8)
+  return _save(fig, path)
 
 
 def _save(fig, path: str) -> str:

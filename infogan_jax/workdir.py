@@ -75,6 +75,17 @@ def sample_path(workdir: str, step: int) -> str:
   return os.path.join(workdir, SAMPLES, f'step_{step:07d}.png')
 
 
+def sample_paths(workdir: str) -> dict:
+  """{step: path} of the sample grids training drew in `workdir`, by step."""
+  folder = os.path.join(workdir, SAMPLES)
+  found = {}
+  for name in os.listdir(folder) if os.path.isdir(folder) else []:
+    number = name[len('step_'):-len('.png')]
+    if name.startswith('step_') and name.endswith('.png') and number.isdigit():
+      found[int(number)] = os.path.join(folder, name)
+  return dict(sorted(found.items()))
+
+
 def eval_dir(workdir: str, step: int) -> str:
   return os.path.join(workdir, EVAL, str(step))
 

@@ -113,6 +113,10 @@ def test_every_game_covers_the_eight_modes(tmp_path, variant):
   print(variant, counts, near)
   assert np.all(counts >= 0.05 * counts.sum()), counts   # every mode, none starved
   assert near > 0.6
+  if variant == 'dcgan':   # eval.py on 2-D data: the plane's figures (no codes to colour)
+    from infogan_jax import evaluation
+    figures = evaluation.run(_ring8(variant), workdir)['figures']
+    assert set(figures) == {'samples', 'decision_surfaces'}
   if variant == 'acgan':   # the class code k draws mode k, and D's classifier knows them
     modes = input_pipeline.ring8_modes()
     for k in range(len(modes)):
