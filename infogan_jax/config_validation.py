@@ -169,8 +169,10 @@ OPTIONAL = {'on_nonfinite': 'stop', 'gan_baseline': False,
             'model.d_norm': 'batch', 'model.minibatch_kernels': 0,
             'model.minibatch_kernel_dim': 5, 'objective.adversarial': 'nonsaturating',
             'objective.gp_weight': 10.0, 'objective.critic_steps': 1,
-            'objective.label_smoothing': 0.0, 'consistency.weight': 0.0,
-            'consistency.rotation': 15.0, 'consistency.scale': 0.1, 'consistency.shift': 2.0}
+            'objective.label_smoothing': 0.0,
+            # runs before the consistency term had none: weight 0, no deformation
+            'consistency.weight': 0.0, 'consistency.rotation': 0.0, 'consistency.scale': 0.0,
+            'consistency.shift': 0.0}
 OPTIONAL_GROUPS = ('eval',)   # only read by eval.py
 
 

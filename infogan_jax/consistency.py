@@ -86,11 +86,13 @@ def posterior_agreement(p: jax.Array, p_view: jax.Array,
 class Consistency:
   """The term's weight (0: off, InfoGAN as in the paper) and the deformation's strength:
   angles uniform in +-rotation degrees, scales in [1 - scale, 1 + scale], shifts in
-  +-shift pixels per axis. `background`: the generator's lowest value (the empty page)."""
+  +-shift pixels per axis. `background`: the generator's lowest value (the empty page).
+  The configured values live in configs/default.py (config.consistency); `Consistency()`
+  is the term switched off."""
   weight: float = 0.0
-  rotation: float = 15.0
-  scale: float = 0.1
-  shift: float = 2.0
+  rotation: float = 0.0
+  scale: float = 0.0
+  shift: float = 0.0
   background: float = -1.0
 
   @classmethod
