@@ -185,11 +185,17 @@ def point_figures(model: api.InfoGAN, config, workdir: str, out_dir: str) -> Dic
   if panels:
     figures['decision_surfaces'] = plotting.decision_surfaces(
         panels, os.path.join(out_dir, 'decision_surfaces.png'))
-  samples = workdir_lib.sample_paths(workdir)
-  if len(samples) > 1:
-    figures['sample_evolution'] = plotting.sample_evolution(
-        samples, os.path.join(out_dir, 'sample_evolution.png'))
+  figures.update(sample_evolution(workdir, out_dir))
   return {k: os.path.basename(v) for k, v in figures.items()}
+
+
+def sample_evolution(workdir: str, out_dir: str) -> Dict[str, str]:
+  """{'sample_evolution': path} when training drew samples at two steps or more."""
+  samples = workdir_lib.sample_paths(workdir)
+  if len(samples) < 2:
+    return {}
+  return {'sample_evolution': plotting.sample_evolution(
+      samples, os.path.join(out_dir, 'sample_evolution.png'))}
 
 
 def training_curves(records, spec, out_path: str, baseline=None):
@@ -225,10 +231,7 @@ def run(config, workdir: str, step=None, samples_only: bool = False) -> dict:
                   lambda m, w: f'2-D run {w}, step {m["step"]}: figures in {out_dir}: '
                                + ', '.join(sorted(m['figures'].values())) + '\n')
   figures = save_figures(model, out_dir)
-  samples = workdir_lib.sample_paths(workdir)
-  if len(samples) > 1:
-    figures['sample_evolution'] = plotting.sample_evolution(
-        samples, os.path.join(out_dir, 'sample_evolution.png'))
+  figures.update(sample_evolution(workdir, out_dir))
   if samples_only:
     print(f'step {model.step}: sample figures in {out_dir}')
     return {'step': model.step, 'figures': figures}
