@@ -6,7 +6,7 @@ scores do not depend on the rest of its batch.
 """
 from __future__ import annotations
 
-from typing import Optional, Tuple
+from typing import Tuple
 
 import jax
 import jax.numpy as jnp
@@ -37,13 +37,6 @@ def decision_surface(state: TrainState, lo: float, hi: float,
   points = jnp.asarray(np.stack([xs.ravel(), ys.ravel()], axis=1))
   logits, _ = jax.jit(_d_apply)(state, points)
   return axis, np.asarray(jax.nn.sigmoid(logits)).reshape(resolution, resolution)
-
-
-def layer_names(state: TrainState, images) -> list:
-  """D's layers whose units `maximise` can drive (D's modules that return one array)."""
-  _, captured = _d_apply(state, images, capture=True)
-  return sorted(name for name, value in captured['intermediates'].items()
-                if name != '__call__' and '__call__' in value)
 
 
 def _layer_output(state: TrainState, images, layer: str) -> jax.Array:

@@ -144,7 +144,7 @@ def train(config, workdir: str, restart: bool = False):
       run.record()   # also when there was nothing left to run
     if stopped_by:
       saved = (f'with a checkpoint in {runs[0].mngr.directory}' + (
-          f' and those of the other seeds' if stacked else '')
+          ' and those of the other seeds' if stacked else '')
                if runs[0].last_saved is not None else '(nothing to save yet)')
       print(f'{stopped_by}: stopped at step {final_step} {saved}. Re-run the same '
             'command to resume.', flush=True)
