@@ -237,7 +237,7 @@ def validate(config, num_devices: int = None,
                         'gradient, which minibatch discrimination couples across the batch: '
                         'set config.model.minibatch_kernels=0')
   ss = config.semi_supervised
-  if ss.labels_per_class:
+  if semi_supervised.enabled(config):
     guided = config.latent.guided_code
     classes = input_pipeline.num_classes(config.dataset)
     if guided < 0:

@@ -24,7 +24,8 @@ import jax.numpy as jnp
 import optax
 from jax import lax
 
-from infogan_jax import config_validation, input_pipeline, losses, models
+from infogan_jax import (config_validation, input_pipeline, losses, models,
+                         semi_supervised)
 from infogan_jax.consistency import Consistency
 from infogan_jax.latents import Latents, LatentSpec
 from infogan_jax.objectives import Objective
@@ -113,7 +114,7 @@ def create_train_state(config, rng) -> TrainState:
                         config, models.output_range(config.model.output_activation)[0]),
                     lambda_ss_generated=float(config.semi_supervised.generated_weight),
                     lambda_ss=(float(config.semi_supervised.weight)
-                               if config.semi_supervised.labels_per_class else 0.0),
+                               if semi_supervised.enabled(config) else 0.0),
                     skip_nonfinite=config.on_nonfinite == 'skip')
 
 
