@@ -10,7 +10,8 @@ def get_config():
   config = ml_collections.ConfigDict()
 
   # --- data ---------------------------------------------------------------
-  config.dataset = 'mnist'           # 'mnist' (tfds) or 'ring8' (2-D toy, no tfds)
+  # 'mnist'; 'shapes' (made here, known factors); 'svhn', 'celeba' (tfds); 'ring8' (2-D toy)
+  config.dataset = 'mnist'
   config.data_dir = ''               # TFDS data_dir; '' = TFDS default (~/tensorflow_datasets)
   config.manual_dir = ''             # folder with the MNIST archives for offline use
   # How MNIST is read: 'tfds' (tensorflow-datasets), 'archives' (the four original files
@@ -45,9 +46,13 @@ def get_config():
 
   # --- networks -----------------------------------------------------------
   config.model = ml_collections.ConfigDict()
-  config.model.arch = 'conv'          # 'conv' (paper's MNIST nets) | 'mlp' (toy 2-D data)
-  config.model.g_widths = (1024, 128, 64)    # conv: FC, 7x7xC, up-conv; mlp: hidden sizes
-  config.model.d_widths = (64, 128, 1024)    # conv: conv, conv, FC; mlp: hidden sizes
+  # 'conv' (the paper's MNIST nets), 'deep_conv' (its SVHN/CelebA nets), 'mlp' (2-D toy data)
+  config.model.arch = 'conv'
+  # conv: FC, 7x7xC, up-conv; deep_conv: the FC map's channels, then each up-conv's;
+  # mlp: hidden sizes
+  config.model.g_widths = (1024, 128, 64)
+  # conv: conv, conv, FC; deep_conv: each stride-2 conv's channels; mlp: hidden sizes
+  config.model.d_widths = (64, 128, 1024)
   config.model.q_width = 128
   # Paper: leaky ReLU slope 0.1; original code: 0.01. We follow the paper (the PyTorch
   # reference in ../shared/bench uses 0.1 as well).

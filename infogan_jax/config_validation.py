@@ -225,7 +225,7 @@ def validate(config, num_devices: int = None,
   except ValueError as e:
     raise ConfigError(str(e)) from None
   if config.objective.adversarial == 'wgan_gp':
-    if config.model.arch == 'conv' and config.model.d_norm == 'batch':
+    if config.model.arch in models.IMAGE_ARCHS and config.model.d_norm == 'batch':
       raise ConfigError("config.objective.adversarial='wgan_gp' penalises each image's "
                         "gradient, which BatchNorm in D couples across the batch: set "
                         "config.model.d_norm='layer' or 'none' (configs/wgan_gp.py)")
@@ -240,6 +240,9 @@ def validate(config, num_devices: int = None,
   if semi_supervised.enabled(config):
     guided = config.latent.guided_code
     classes = input_pipeline.num_classes(config.dataset)
+    if not classes:
+      raise ConfigError(f'config.semi_supervised.labels_per_class={ss.labels_per_class} '
+                        f'needs labels; config.dataset={config.dataset!r} has none')
     if guided < 0:
       raise ConfigError(f'config.semi_supervised.labels_per_class={ss.labels_per_class} '
                         'guides a categorical code: set config.latent.guided_code to its '
@@ -262,24 +265,29 @@ def validate(config, num_devices: int = None,
     if config.gan_baseline:
       raise ConfigError('config.gan_baseline=True trains Q on detached features only; '
                         'set config.consistency.weight=0')
-  if config.model.arch == 'conv':
-    if len(input_pipeline.image_shape(config.dataset)) != 3:
+  if config.model.arch in models.IMAGE_ARCHS:
+    shape = input_pipeline.image_shape(config.dataset)
+    if len(shape) != 3:
       images = [d for d in input_pipeline.DATASETS
                 if len(input_pipeline.image_shape(d)) == 3]
-      raise ConfigError(f"config.model.arch='conv' needs image data (config.dataset in "
-                        f"{images}), got config.dataset={config.dataset!r}; use "
-                        "config.model.arch='mlp'")
-    for field in ('g_widths', 'd_widths'):
-      widths = tuple(config.model[field])
-      if len(widths) != models.CONV_WIDTHS:
-        raise ConfigError(f'config.model.{field} needs {models.CONV_WIDTHS} entries for '
-                          f'the conv architecture (see configs/default.py), got {widths}')
+      raise ConfigError(f"config.model.arch={config.model.arch!r} needs image data "
+                        f"(config.dataset in {images}), got config.dataset="
+                        f"{config.dataset!r}; use config.model.arch='mlp'")
+    problem = models.widths_problem(config.model.arch, tuple(config.model.g_widths),
+                                    tuple(config.model.d_widths), shape)
+    if problem:
+      raise ConfigError(problem)
   if (config.dataset not in input_pipeline.DEVICE_DATASETS
       and config.data_placement == 'device'):
     raise ConfigError(f"config.data_placement='device' keeps an image dataset on the "
                       f'device (config.dataset in {input_pipeline.DEVICE_DATASETS}); '
                       f"config.dataset={config.dataset!r} is generated on the host: use "
                       "'host' or 'auto'")
+  if (config.data_reader == 'archives' and config.dataset in input_pipeline.TFDS_NAMES
+      and config.dataset not in input_pipeline.ARCHIVE_DATASETS):
+    raise ConfigError(f"config.data_reader='archives' reads the MNIST archives; "
+                      f"config.dataset={config.dataset!r} comes through tensorflow-datasets: "
+                      "use 'tfds' or 'auto'")
   if config.data_reader == 'archives' and config.data_placement == 'host':
     raise ConfigError("config.data_placement='host' streams through tf.data from "
                       "tensorflow-datasets; with config.data_reader='archives' use "

@@ -1,10 +1,12 @@
-"""Input pipelines: MNIST, and a 2-D toy ring.
+"""Input pipelines: MNIST, the project's shapes, SVHN and CelebA, and a 2-D toy ring.
 
 MNIST is read (config.data_reader) through tensorflow-datasets, or from its four original
 archives with numpy alone (mnist_files.py; no TensorFlow). Its batches come
 (config.data_placement) from a host stream (tf.data: shuffled, batched, prefetched), or
 from the whole split kept on the device and gathered inside the step (device_data.py).
-The ring is generated with numpy on the host.
+The shapes are made in memory (shapes.py), the ring with numpy on the host. SVHN and
+CelebA (the paper's other datasets) come through tensorflow-datasets and tf.data only, at
+the paper's 32x32.
 
 Host streams yield dicts of numpy arrays, {'image': float32 [B, ...], 'label': int32 [B]},
 with images in the generator's output range. TensorFlow is used for tf.data only and is
@@ -24,12 +26,18 @@ from infogan_jax import mnist_files, models, shapes
 from infogan_jax.errors import DatasetUnavailableError
 
 # Each dataset and the shape of one example. 'shapes': dSprites-like images with known
-# factors, made by the project (shapes.py).
+# factors, made by the project (shapes.py). 'svhn', 'celeba': tensorflow-datasets'
+# svhn_cropped and celeb_a, at the paper's 32x32 (Appendix C).
 _IMAGE_SHAPES = {'mnist': (28, 28, 1), 'ring8': (2,),
-                 'shapes': (shapes.SIZE, shapes.SIZE, 1)}
+                 'shapes': (shapes.SIZE, shapes.SIZE, 1),
+                 'svhn': (32, 32, 3), 'celeba': (32, 32, 3)}
 DATASETS = tuple(_IMAGE_SHAPES)
+# The datasets read through tensorflow-datasets, by their TFDS names.
+TFDS_NAMES = {'mnist': 'mnist', 'svhn': 'svhn_cropped', 'celeba': 'celeb_a'}
 # config.data_reader: how MNIST is read. 'auto': tfds where it is installed, else archives.
+# SVHN and CelebA are read through tfds alone.
 DATA_READERS = ('auto', 'tfds', 'archives')
+ARCHIVE_DATASETS = ('mnist',)   # the datasets data_reader='archives' can read
 # config.data_placement: where MNIST's batches come from. 'auto': a host tf.data stream
 # where TensorFlow is installed, else the device. The ring is always made on the host.
 DATA_PLACEMENTS = ('auto', 'host', 'device')
@@ -49,6 +57,8 @@ def reader(config) -> str:
   """'tfds' or 'archives': config.data_reader with 'auto' resolved."""
   if config.data_reader != 'auto':
     return config.data_reader
+  if config.dataset not in ARCHIVE_DATASETS:
+    return 'tfds'
   return 'tfds' if tensorflow_installed() else 'archives'
 
 
@@ -107,14 +117,15 @@ def _can_reach(host: str, port: int = 443, timeout: float = 3.0) -> bool:
     return False
 
 
-def _load_mnist(config, split: str, shuffle_files: bool = False, process_split: bool = False,
-                seed: int = 0):
-  """tfds.load of MNIST: the prepared copy in config.data_dir if there is one, else
-  prepared now from the archives in config.manual_dir or from the network. Fails at once
-  when none of these can work (offline, TFDS itself would retry the download for many
-  minutes before giving up)."""
+def _load_tfds(config, split: str, shuffle_files: bool = False, process_split: bool = False,
+               seed: int = 0):
+  """tfds.load of config.dataset: the prepared copy in config.data_dir if there is one,
+  else (MNIST) prepared now from the archives in config.manual_dir or from the network.
+  Fails at once when none of these can work (offline, TFDS itself would retry the
+  download for many minutes before giving up)."""
   import tensorflow_datasets as tfds
   tensorflow()
+  name = TFDS_NAMES[config.dataset]
   kwargs = {'data_dir': os.path.expanduser(config.data_dir)} if config.data_dir else {}
   if config.manual_dir:
     manual_dir = os.path.expanduser(config.manual_dir)
@@ -126,12 +137,14 @@ def _load_mnist(config, split: str, shuffle_files: bool = False, process_split: 
         'download_config': tfds.download.DownloadConfig(manual_dir=manual_dir)}
   if process_split:
     split = tfds.split_for_jax_process(split, drop_remainder=True)
-  load = functools.partial(tfds.load, 'mnist', split=split, shuffle_files=shuffle_files,
+  load = functools.partial(tfds.load, name, split=split, shuffle_files=shuffle_files,
                            read_config=tfds.ReadConfig(shuffle_seed=seed), **kwargs)
   try:
     return load(download=False)
   except AssertionError:  # TFDS's "could not find data": not prepared yet
     pass
+  if config.dataset != 'mnist':
+    return _download(config, name, load)
   tfds_manual = mnist_files.folder(config)   # where TFDS itself looks without manual_dir
   has_archives = all(os.path.exists(os.path.join(tfds_manual, name))
                      for name in mnist_files.SHA256)
@@ -148,20 +161,35 @@ def _load_mnist(config, split: str, shuffle_files: bool = False, process_split: 
         + _OFFLINE_HELP) from e
 
 
+def _download(config, name: str, load):
+  """SVHN or CelebA downloaded and prepared by TFDS (hundreds of MB to GB), with an error
+  naming the way to prepare it elsewhere when that fails."""
+  where = config.data_dir or 'the TFDS default folder (~/tensorflow_datasets)'
+  try:
+    return load(download=True)
+  except Exception as e:  # tfds raises several types for "cannot download"
+    raise DatasetUnavailableError(
+        f'config.dataset={config.dataset!r} ({name}) is not prepared in {where} '
+        f'(config.data_dir) and TFDS could not download it ({type(e).__name__}: {e}). '
+        f'On a machine with internet run `tfds build {name}` (or any tfds.load of it) '
+        'and copy the prepared folder into config.data_dir.') from e
+
+
 def check_available(config) -> None:
   """Makes sure the data can be read, preparing it if needed, before any other work;
   raises DatasetUnavailableError naming the way to provide it."""
-  if config.dataset != 'mnist':
+  if config.dataset not in TFDS_NAMES:
     return
   if reader(config) == 'archives':
     mnist_files.load(mnist_files.folder(config), 'test')
   elif not tensorflow_installed():
+    instead = (', or use --config.data_reader=archives (the four MNIST archives read with '
+               'numpy, in config.manual_dir)' if config.dataset in ARCHIVE_DATASETS else '')
     raise DatasetUnavailableError(
-        "config.data_reader='tfds' needs tensorflow and tensorflow-datasets, which are not "
-        "installed: install them, or use --config.data_reader=archives (the four MNIST "
-        'archives read with numpy, in config.manual_dir)')
+        f"config.dataset={config.dataset!r} read with config.data_reader='tfds' needs "
+        f'tensorflow and tensorflow-datasets, which are not installed: install them{instead}')
   else:
-    _load_mnist(config, 'test')
+    _load_tfds(config, 'test')
   if placement(config) == 'host' and not tensorflow_installed():
     raise DatasetUnavailableError(
         "config.data_placement='host' streams MNIST through tf.data, and TensorFlow is not "
@@ -186,12 +214,22 @@ def create_dataset(config, batch_size: int, split: str = 'train', seed: int = 0,
     return batches(batch_size, seed=seed, start=skip_batches,
                    process_index=jax.process_index(), process_count=jax.process_count())
   tf = tensorflow()
-  ds = _load_mnist(config, split, shuffle_files=shuffle, process_split=True, seed=seed)
+  ds = _load_tfds(config, split, shuffle_files=shuffle, process_split=True, seed=seed)
   activation = config.model.output_activation
+  height, width = image_shape(config.dataset)[:2]
 
-  def prepare(example):
-    image = models.from_uint8(tf.cast(example['image'], tf.float32), activation)
-    return {'image': image, 'label': tf.cast(example['label'], tf.int32)}
+  def prepare(example):   # a batch of examples
+    image = tf.cast(example['image'], tf.float32)
+    if config.dataset == 'celeba':
+      # 218x178 faces: the central 178x178 square, shrunk to 32x32 by area averaging (the
+      # paper gives the size, not the crop; this is the common DCGAN-era choice).
+      top = (218 - 178) // 2
+      image = tf.image.resize(image[:, top:top + 178], (height, width), method='area')
+    image = models.from_uint8(image, activation)
+    # CelebA has attributes rather than one label: every image gets label 0.
+    label = (example['label'] if 'label' in example
+             else tf.zeros(tf.shape(image)[:1], tf.int64))
+    return {'image': image, 'label': tf.cast(label, tf.int32)}
 
   if repeat:
     ds = ds.repeat()
@@ -239,15 +277,16 @@ def load_split_uint8(config, split: str = 'test'):
   if reader(config) == 'archives':
     return mnist_files.load(mnist_files.folder(config), split)
   import tensorflow_datasets as tfds
-  ds = _load_mnist(config, split)
+  ds = _load_tfds(config, split)
   data = tfds.as_numpy(ds.batch(100_000)).__iter__().__next__()
   return data['image'].astype(np.uint8), data['label'].astype(np.int32)
 
 
 def num_classes(dataset: str) -> int:
-  """How many label values the dataset has (MNIST: digits; ring8: modes; shapes: shapes)."""
+  """How many label values the dataset has (MNIST, SVHN: digits; ring8: modes; shapes:
+  shapes; CelebA: none, 0)."""
   image_shape(dataset)
-  return {'ring8': RING_MODES, 'shapes': len(shapes.SHAPES)}.get(dataset, 10)
+  return {'ring8': RING_MODES, 'shapes': len(shapes.SHAPES), 'celeba': 0}.get(dataset, 10)
 
 
 def class_names(dataset: str):

@@ -7,6 +7,12 @@ Paper, Appendix C, Table 1 (MNIST):
            -> FC 1024, BN, lReLU
   D head: FC -> 1 logit.   Q head: FC 128, BN, lReLU -> FC (Q's raw outputs).
 
+Paper, Appendix C, Tables 3-4 (SVHN, CelebA; 32x32 colour), the 'deep_conv' architecture:
+  G: latent -> FC 2x2x448, BN, ReLU -> 4x4 up-conv 256, stride 2, BN, ReLU
+       -> 4x4 up-conv 128, stride 2, ReLU -> 4x4 up-conv 64, stride 2, ReLU -> 4x4 up-conv 3
+  trunk: 4x4 conv 64, stride 2, lReLU -> 4x4 conv 128, stride 2, BN, lReLU
+           -> 4x4 conv 256, stride 2, BN, lReLU   (D's and Q's heads read the flattened map)
+
 The 'mlp' architecture keeps the same structure with dense layers for 2-D toy data.
 Modules are used through their pure `apply`: params and batch_stats are explicit
 pytrees. BatchNorm takes an optional `axis_name` so that, under pmap/shard_map,
@@ -28,7 +34,8 @@ import jax.numpy as jnp
 
 from infogan_jax.layers import ConvTranspose2x
 
-ARCHS = ('conv', 'mlp')
+ARCHS = ('conv', 'deep_conv', 'mlp')
+IMAGE_ARCHS = ('conv', 'deep_conv')   # the architectures for images; 'mlp' for 2-D points
 CONV_WIDTHS = 3   # conv: (FC, 7x7 channels, up-conv) for G, (conv, conv, FC) for D
 # Flax's defaults (LeCun-normal kernels, BatchNorm scale 1) or the original code's
 # (openai/InfoGAN, custom_ops.py): kernels N(0, 0.02), BatchNorm scale N(1, 0.02).
@@ -98,6 +105,18 @@ class Generator(nn.Module):
         x = nn.relu(dense(width)(x))
       x = dense(math.prod(self.image_shape))(x)
       x = x.reshape((x.shape[0],) + tuple(self.image_shape))
+    elif self.arch == 'deep_conv':
+      # One stride-2 up-convolution per width: the FC layer's map is 2**len(widths) times
+      # smaller than the image. BatchNorm after the first up-convolution only, as in the
+      # paper's Tables 3-4 (the later ones are listed without it).
+      h, w, c = self.image_shape
+      side = 2 ** len(self.widths)
+      x = nn.relu(bn()(dense(h // side * w // side * self.widths[0])(x)))
+      x = x.reshape(x.shape[0], h // side, w // side, self.widths[0])
+      for i, width in enumerate(self.widths[1:]):
+        x = up_conv(width)(x)
+        x = nn.relu(bn()(x) if i == 0 else x)
+      x = up_conv(c)(x)
     else:
       fc, channels, up = self.widths
       h, w, c = self.image_shape
@@ -157,11 +176,17 @@ class Discriminator(nn.Module):
         if self.norm == 'layer':
           return nn.LayerNorm(epsilon=1e-5, reduction_axes=axes, dtype=self.dtype)
         return lambda h: h
-      c1, c2, fc = self.widths
-      h = act(conv(c1)(x))
-      h = act(trunk_norm((-3, -2, -1))(conv(c2)(h)))
-      h = h.reshape(h.shape[0], -1)
-      h = act(trunk_norm(-1)(dense(fc)(h)))
+      if self.arch == 'deep_conv':   # convolutions only; the heads read the last map
+        h = act(conv(self.widths[0])(x))
+        for width in self.widths[1:]:
+          h = act(trunk_norm((-3, -2, -1))(conv(width)(h)))
+        h = h.reshape(h.shape[0], -1)
+      else:
+        c1, c2, fc = self.widths
+        h = act(conv(c1)(x))
+        h = act(trunk_norm((-3, -2, -1))(conv(c2)(h)))
+        h = h.reshape(h.shape[0], -1)
+        h = act(trunk_norm(-1)(dense(fc)(h)))
       q = act(bn()(dense(self.q_width)(self._q_input(h)))) if q_dim else None
     d_features = h
     if self.minibatch_kernels:
@@ -198,6 +223,27 @@ def minibatch_similarity(m, batch):
   paper's code, j runs over the whole batch, i included (a constant 1)."""
   distance = jnp.sum(jnp.abs(m[:, None] - batch[None]), axis=-1)   # [B, N, kernels]
   return jnp.sum(jnp.exp(-distance), axis=1)
+
+
+def widths_problem(arch: str, g_widths, d_widths, image_shape):
+  """Why config.model.g_widths / d_widths cannot build `arch` for images of
+  `image_shape`, or None when they can."""
+  if arch == 'conv':
+    for field, widths in (('g_widths', g_widths), ('d_widths', d_widths)):
+      if len(widths) != CONV_WIDTHS:
+        return (f'config.model.{field} needs {CONV_WIDTHS} entries for the conv '
+                f'architecture (see configs/default.py), got {tuple(widths)}')
+  if arch == 'deep_conv':
+    side = 2 ** len(g_widths)
+    h, w = image_shape[:2]
+    if h % side or w % side:
+      return (f'config.model.g_widths={tuple(g_widths)} gives {len(g_widths)} stride-2 '
+              f'up-convolutions, which need image sides divisible by {side}; the images '
+              f'are {h}x{w}: use fewer widths')
+    if 2 ** len(d_widths) > min(h, w):
+      return (f'config.model.d_widths={tuple(d_widths)} gives {len(d_widths)} stride-2 '
+              f'convolutions, more than {h}x{w} images allow: use fewer widths')
+  return None
 
 
 def build_models(config, spec, image_shape):

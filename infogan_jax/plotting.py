@@ -16,19 +16,20 @@ import numpy as np  # noqa: E402
 
 def image_grid(images: np.ndarray, rows: int, cols: int, path: str, title: str = '',
                value_range=(-1.0, 1.0), row_labels=None, col_labels=None) -> str:
-  """Saves images [rows*cols, H, W, 1] (row-major) as one PNG grid."""
+  """Saves images [rows*cols, H, W, C] (row-major; C = 1 grey or 3 RGB) as one PNG grid."""
   images = np.asarray(images, np.float32)
   lo, hi = value_range
   images = np.clip((images - lo) / (hi - lo), 0.0, 1.0)
-  h, w = images.shape[1:3]
-  canvas = np.ones((rows * (h + 2) + 2, cols * (w + 2) + 2), np.float32)
+  h, w, channels = images.shape[1:4]
+  canvas = np.ones((rows * (h + 2) + 2, cols * (w + 2) + 2, channels), np.float32)
   for idx in range(min(len(images), rows * cols)):
     r, c = divmod(idx, cols)
     canvas[2 + r * (h + 2):2 + r * (h + 2) + h, 2 + c * (w + 2):2 + c * (w + 2) + w] = \
-        images[idx, :, :, 0]
+        images[idx]
   scale = 0.3
   fig, ax = plt.subplots(figsize=(max(cols * scale * 1.0, 2) + 0.6, rows * scale + 0.6))
-  ax.imshow(canvas, cmap='gray', vmin=0, vmax=1, interpolation='nearest')
+  ax.imshow(canvas if channels == 3 else canvas[..., 0], cmap='gray', vmin=0, vmax=1,
+            interpolation='nearest')
   ax.set_xticks([2 + c * (w + 2) + w / 2 for c in range(cols)] if col_labels else [])
   if col_labels:
     ax.set_xticklabels(col_labels, fontsize=6)
