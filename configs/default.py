@@ -87,7 +87,8 @@ def get_config():
 
   # --- the adversarial game (infogan_jax/objectives.py) ------------------------------
   config.objective = ml_collections.ConfigDict()
-  config.objective.adversarial = 'nonsaturating'   # InfoGAN's GAN | 'wgan_gp'
+  # InfoGAN's GAN | 'wgan_gp' | 'none' (no game: the plain VAE of configs/vae.py)
+  config.objective.adversarial = 'nonsaturating'
   config.objective.gp_weight = 10.0        # WGAN-GP's lambda
   config.objective.critic_steps = 1        # D updates per G update (WGAN-GP: 5)
   config.objective.label_smoothing = 0.0   # one-sided: D's target for real images is 1 - s
@@ -121,6 +122,17 @@ def get_config():
   config.consistency.rotation = 15.0
   config.consistency.scale = 0.1
   config.consistency.shift = 2.0
+
+  # --- VAE-GAN (Larsen et al. 2016; infogan_jax/vaegan.py) ------------------------------
+  # encoder=True: an encoder E(x) -> q(z | x) over G's noise (N(0, I) prior, no codes), G
+  # as its decoder. E minimises KL + the reconstruction error, G gamma * that error + its
+  # GAN loss. reconstruction: 'features' (D's last convolution, VAE-GAN) or 'pixels'
+  # (with objective.adversarial='none': the plain VAE). configs/vaegan.py, configs/vae.py.
+  config.vae = ml_collections.ConfigDict()
+  config.vae.encoder = False
+  config.vae.gamma = 1.0
+  config.vae.reconstruction = 'features'
+  config.vae.learning_rate = 2e-4     # E's Adam (beta1, beta2 as below)
 
   # --- optimisation (paper: Adam, 2e-4 for D/Q, 1e-3 for G, beta1 0.5) ------
   config.d_learning_rate = 2e-4

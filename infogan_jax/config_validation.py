@@ -14,7 +14,7 @@ import jax
 import ml_collections
 
 from infogan_jax import (input_pipeline, latents, models, objectives, reliability,
-                         semi_supervised)
+                         semi_supervised, vaegan)
 from infogan_jax.errors import ConfigError
 
 
@@ -134,6 +134,11 @@ RULES = {
     'consistency.rotation': _number(lo=0, hi=180, text='a number of degrees in [0, 180]'),
     'consistency.scale': _number(lo=0, hi=1, hi_open=True, text='a number in [0, 1)'),
     'consistency.shift': _number(lo=0, text='a number of pixels >= 0'),
+    # VAE-GAN
+    'vae.encoder': _boolean(),
+    'vae.gamma': _WEIGHT,
+    'vae.reconstruction': _choice(*vaegan.RECONSTRUCTIONS),
+    'vae.learning_rate': _RATE,
     # optimisation
     'd_learning_rate': _RATE,
     'g_learning_rate': _RATE,
@@ -172,7 +177,9 @@ OPTIONAL = {'on_nonfinite': 'stop', 'gan_baseline': False,
             'objective.label_smoothing': 0.0,
             # runs before the consistency term had none: weight 0, no deformation
             'consistency.weight': 0.0, 'consistency.rotation': 0.0, 'consistency.scale': 0.0,
-            'consistency.shift': 0.0}
+            'consistency.shift': 0.0,
+            'vae.encoder': False, 'vae.gamma': 1.0, 'vae.reconstruction': 'features',
+            'vae.learning_rate': 2e-4}
 OPTIONAL_GROUPS = ('eval',)   # only read by eval.py
 
 
@@ -187,6 +194,33 @@ def _get(config, field):
     except (KeyError, TypeError, AttributeError):
       return _MISSING
   return value
+
+
+def _check_vae(config) -> None:
+  vae, latent = config.vae, config.latent
+  if not vae.encoder:
+    if config.objective.adversarial == 'none':
+      raise ConfigError("config.objective.adversarial='none' leaves G nothing to learn "
+                        'without an encoder: set config.vae.encoder=True (configs/vae.py)')
+    return
+  if latent.categorical or latent.continuous:
+    raise ConfigError('config.vae.encoder=True encodes the generator\'s noise only: set '
+                      'config.latent.categorical=() and config.latent.continuous=0 '
+                      '(configs/vaegan.py)')
+  if latent.noise_prior != 'normal' or latent.noise_dim < 1:
+    raise ConfigError("config.vae.encoder=True needs the VAE's N(0, I) prior over the noise: "
+                      "set config.latent.noise_prior='normal' and config.latent.noise_dim > 0")
+  if config.objective.adversarial == 'wgan_gp' or config.objective.critic_steps != 1:
+    raise ConfigError("config.vae.encoder=True plays the paper's GAN, one D step per G "
+                      "step: set config.objective.adversarial='nonsaturating' (or 'none' "
+                      'for a VAE) and config.objective.critic_steps=1')
+  if config.objective.adversarial == 'none' and vae.reconstruction == 'features':
+    raise ConfigError("config.vae.reconstruction='features' measures it in D's features, "
+                      "which config.objective.adversarial='none' never trains: use "
+                      "'pixels' (configs/vae.py)")
+  if config.gan_baseline:
+    raise ConfigError('config.gan_baseline=True has no codes to infer; with '
+                      'config.vae.encoder=True set it to False')
 
 
 def with_defaults(config) -> ml_collections.ConfigDict:
@@ -236,6 +270,7 @@ def validate(config, num_devices: int = None,
       raise ConfigError("config.objective.adversarial='wgan_gp' penalises each image's "
                         'gradient, which minibatch discrimination couples across the batch: '
                         'set config.model.minibatch_kernels=0')
+  _check_vae(config)
   ss = config.semi_supervised
   if semi_supervised.enabled(config):
     guided = config.latent.guided_code

@@ -156,38 +156,14 @@ class Discriminator(nn.Module):
 
   @nn.compact
   def __call__(self, x, train: bool = True):
-    act = functools.partial(nn.leaky_relu, negative_slope=self.leaky_slope)
-    kernel_init, scale_init = _initializers(self.weight_init)
-    dense = functools.partial(nn.Dense, dtype=self.dtype, kernel_init=kernel_init)
+    h, layers = _trunk(self, x, train)
     q_dim = self.q_output_dim - self.q_guided_dim   # Q's own head (0: only a guided code)
-    if self.arch == 'mlp':
-      h = x.reshape(x.shape[0], -1)
-      for width in self.widths:
-        h = act(dense(width)(h))
-      q = act(dense(self.q_width)(self._q_input(h))) if q_dim else None
-    else:
-      bn = functools.partial(_batch_norm, train, self.axis_name, self.dtype, scale_init)
-      conv = functools.partial(nn.Conv, kernel_size=(4, 4), strides=(2, 2),
-                               padding=((1, 1), (1, 1)), dtype=self.dtype,
-                               kernel_init=kernel_init)
-      def trunk_norm(axes):   # LayerNorm over each example's features (all of a map's)
-        if self.norm == 'batch':
-          return bn()
-        if self.norm == 'layer':
-          return nn.LayerNorm(epsilon=1e-5, reduction_axes=axes, dtype=self.dtype)
-        return lambda h: h
-      if self.arch == 'deep_conv':   # convolutions only; the heads read the last map
-        h = act(conv(self.widths[0])(x))
-        for width in self.widths[1:]:
-          h = act(trunk_norm((-3, -2, -1))(conv(width)(h)))
-        h = h.reshape(h.shape[0], -1)
-      else:
-        c1, c2, fc = self.widths
-        h = act(conv(c1)(x))
-        h = act(trunk_norm((-3, -2, -1))(conv(c2)(h)))
-        h = h.reshape(h.shape[0], -1)
-        h = act(trunk_norm(-1)(dense(fc)(h)))
-      q = act(bn()(dense(self.q_width)(self._q_input(h)))) if q_dim else None
+    dense = layers['dense']
+    q = None
+    if q_dim and self.arch == 'mlp':
+      q = layers['act'](dense(self.q_width)(self._q_input(h)))
+    elif q_dim:
+      q = layers['act'](layers['bn']()(dense(self.q_width)(self._q_input(h))))
     d_features = h
     if self.minibatch_kernels:
       d_features = jnp.concatenate([h, self._minibatch_features(h, dense)], axis=-1)
@@ -215,6 +191,64 @@ class Discriminator(nn.Module):
 
   def _q_input(self, h):
     return jax.lax.stop_gradient(h) if self.detach_q else h
+
+
+def _trunk(module, x, train: bool):
+  """The layers D, Q and the encoder share the design of, built inside `module`'s compact
+  call (so their parameters are the module's own): returns (features [B, F], layer makers).
+  The output of the last convolution (the last hidden layer for 'mlp') is also sown as
+  ('intermediates', 'features'): VAE-GAN's reconstruction is measured there (vaegan.py)."""
+  act = functools.partial(nn.leaky_relu, negative_slope=module.leaky_slope)
+  kernel_init, scale_init = _initializers(module.weight_init)
+  dense = functools.partial(nn.Dense, dtype=module.dtype, kernel_init=kernel_init)
+  bn = functools.partial(_batch_norm, train, module.axis_name, module.dtype, scale_init)
+  layers = {'act': act, 'dense': dense, 'bn': bn}
+  if module.arch == 'mlp':
+    h = x.reshape(x.shape[0], -1)
+    for width in module.widths:
+      h = act(dense(width)(h))
+    module.sow('intermediates', 'features', h)
+    return h, layers
+  conv = functools.partial(nn.Conv, kernel_size=(4, 4), strides=(2, 2),
+                           padding=((1, 1), (1, 1)), dtype=module.dtype,
+                           kernel_init=kernel_init)
+  def trunk_norm(axes):   # LayerNorm over each example's features (all of a map's)
+    if module.norm == 'batch':
+      return bn()
+    if module.norm == 'layer':
+      return nn.LayerNorm(epsilon=1e-5, reduction_axes=axes, dtype=module.dtype)
+    return lambda h: h
+  if module.arch == 'deep_conv':   # convolutions only; the heads read the last map
+    h = act(conv(module.widths[0])(x))
+    for width in module.widths[1:]:
+      h = act(trunk_norm((-3, -2, -1))(conv(width)(h)))
+    module.sow('intermediates', 'features', h)
+    return h.reshape(h.shape[0], -1), layers
+  c1, c2, fc = module.widths
+  h = act(conv(c1)(x))
+  h = act(trunk_norm((-3, -2, -1))(conv(c2)(h)))
+  module.sow('intermediates', 'features', h)
+  h = h.reshape(h.shape[0], -1)
+  return act(trunk_norm(-1)(dense(fc)(h))), layers
+
+
+class Encoder(nn.Module):
+  """VAE-GAN's encoder (vaegan.py): D's trunk design with a head of its own, giving the
+  mean and log-variance of q(z | x) for the generator's noise: [B, 2 * latent_dim]."""
+  latent_dim: int
+  arch: str = 'conv'
+  widths: Sequence[int] = (64, 128, 1024)
+  leaky_slope: float = 0.1
+  weight_init: str = 'lecun_normal'
+  dtype: Any = jnp.float32
+  axis_name: Optional[str] = None
+  norm: str = 'batch'
+
+  @nn.compact
+  def __call__(self, x, train: bool = True):
+    h, layers = _trunk(self, x, train)
+    out = layers['dense'](2 * self.latent_dim, name='posterior')(h)
+    return out.astype(jnp.float32)
 
 
 def minibatch_similarity(m, batch):
@@ -263,3 +297,14 @@ def build_models(config, spec, image_shape):
                                 minibatch_kernels=int(m.minibatch_kernels),
                                 minibatch_kernel_dim=int(m.minibatch_kernel_dim))
   return generator, discriminator
+
+
+def build_encoder(config, spec):
+  """VAE-GAN's encoder for a validated config with config.vae.encoder (vaegan.py), or
+  None: D's trunk design, a posterior over the generator's noise."""
+  if not config.vae.encoder:
+    return None
+  m = config.model
+  return Encoder(latent_dim=spec.noise_dim, arch=m.arch, widths=tuple(m.d_widths),
+                 leaky_slope=float(m.leaky_slope), weight_init=m.weight_init,
+                 dtype=COMPUTE_DTYPES[m.compute_dtype], norm=m.d_norm)

@@ -7,6 +7,8 @@ WGAN-GP; each a configurable part of the one train step (step.train_step).
     'wgan_gp'        critic: E[D(G(z))] - E[D(x)] + gp_weight * E[(||grad D(x_hat)|| - 1)^2],
                      x_hat on lines between real and generated images; G: -E[D(G(z))]
                      (Gulrajani et al. 2017, "Improved training of Wasserstein GANs").
+    'none'           no game: D's and G's adversarial losses are 0 (D is not trained), for
+                     the plain VAE (vaegan.py, configs/vae.py).
 
 `critic_steps` = n: D is updated on every step and G on every n-th (WGAN-GP's n_critic = 5;
 each D update sees a batch of its own, as in the paper's Algorithm 1). The gradient penalty
@@ -22,7 +24,7 @@ import jax.numpy as jnp
 
 from infogan_jax import global_batch, losses
 
-ADVERSARIAL = ('nonsaturating', 'wgan_gp')
+ADVERSARIAL = ('nonsaturating', 'wgan_gp', 'none')
 # The gradient penalty's interpolation weights come from the step's key with this folded
 # in: no other draw of the step (its latents use the key itself) can equal it.
 PENALTY_STREAM = 2**31 - 1
@@ -45,12 +47,20 @@ class Objective:
   def wasserstein(self) -> bool:
     return self.adversarial == 'wgan_gp'
 
+  @property
+  def adversarial_game(self) -> bool:
+    return self.adversarial != 'none'
+
   def d_loss(self, real_logits, fake_logits) -> jax.Array:
+    if not self.adversarial_game:
+      return jnp.zeros((), jnp.float32)
     if self.wasserstein:
       return jnp.mean(fake_logits) - jnp.mean(real_logits)
     return losses.discriminator_loss(real_logits, fake_logits, self.label_smoothing)
 
   def g_loss(self, fake_logits) -> jax.Array:
+    if not self.adversarial_game:
+      return jnp.zeros((), jnp.float32)
     if self.wasserstein:
       return -jnp.mean(fake_logits)
     return losses.generator_loss(fake_logits)

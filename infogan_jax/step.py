@@ -25,11 +25,12 @@ import optax
 from jax import lax
 
 from infogan_jax import (config_validation, input_pipeline, losses, models,
-                         semi_supervised)
+                         semi_supervised, vaegan)
 from infogan_jax.consistency import Consistency
 from infogan_jax.latents import Latents, LatentSpec
 from infogan_jax.objectives import Objective
-from infogan_jax.models import Discriminator, Generator, build_models
+from infogan_jax.models import Discriminator, Encoder, Generator, build_encoder, build_models
+from infogan_jax.vaegan import VAE
 
 
 @flax.struct.dataclass
@@ -62,12 +63,24 @@ class TrainState:
   # config.on_nonfinite == 'skip': a step with a NaN/Inf loss or gradient keeps the old
   # parameters, statistics and optimizer states (the step counter still advances).
   skip_nonfinite: bool = flax.struct.field(pytree_node=False, default=False)
+  # VAE-GAN (config.vae.encoder; vaegan.py): the encoder E and its arrays; None without.
+  e_params: Any = None
+  e_stats: Any = None
+  e_opt_state: Any = None
+  encoder: Optional[Encoder] = flax.struct.field(pytree_node=False, default=None)
+  e_tx: Optional[optax.GradientTransformation] = flax.struct.field(pytree_node=False,
+                                                                   default=None)
+  vae: VAE = flax.struct.field(pytree_node=False, default=VAE())
 
   def variables(self):
     """The arrays a checkpoint holds (everything but the static configuration)."""
-    return {'step': self.step, 'g_params': self.g_params, 'g_stats': self.g_stats,
-            'd_params': self.d_params, 'd_stats': self.d_stats,
-            'g_opt_state': self.g_opt_state, 'd_opt_state': self.d_opt_state}
+    arrays = {'step': self.step, 'g_params': self.g_params, 'g_stats': self.g_stats,
+              'd_params': self.d_params, 'd_stats': self.d_stats,
+              'g_opt_state': self.g_opt_state, 'd_opt_state': self.d_opt_state}
+    if self.encoder is not None:
+      arrays.update(e_params=self.e_params, e_stats=self.e_stats,
+                    e_opt_state=self.e_opt_state)
+    return arrays
 
 
 def step_rng(seed: int, step) -> jax.Array:
@@ -88,20 +101,27 @@ def create_train_state(config, rng) -> TrainState:
   spec = LatentSpec.from_config(config.latent)
   generator, discriminator = build_models(config, spec,
                                           input_pipeline.image_shape(config.dataset))
+  encoder = build_encoder(config, spec)
   g_tx = optax.adam(config.g_learning_rate, b1=config.beta1, b2=config.beta2)
   d_tx = optax.adam(config.d_learning_rate, b1=config.beta1, b2=config.beta2)
+  e_tx = optax.adam(config.vae.learning_rate, b1=config.beta1, b2=config.beta2)
 
   def init_arrays(rng):
-    g_rng, d_rng = jax.random.split(rng)
+    g_rng, d_rng, e_rng = jax.random.split(rng, 3)
     z = jnp.zeros((2, spec.input_dim), jnp.float32)
     g_params, g_stats = _split_variables(generator.init(g_rng, z, train=False))
     image = generator.apply({'params': g_params, 'batch_stats': g_stats}, z, train=False)
     d_params, d_stats = _split_variables(discriminator.init(d_rng, image, train=False))
-    return g_params, g_stats, d_params, d_stats, g_tx.init(g_params), d_tx.init(d_params)
+    arrays = g_params, g_stats, d_params, d_stats, g_tx.init(g_params), d_tx.init(d_params)
+    if encoder is None:
+      return arrays + (None, None, None)
+    e_params, e_stats = _split_variables(encoder.init(e_rng, image, train=False))
+    return arrays + (e_params, e_stats, e_tx.init(e_params))
 
   # One compiled program: op by op, initialisation dispatches and compiles every
   # operation on its own, several times slower.
-  g_params, g_stats, d_params, d_stats, g_opt_state, d_opt_state = jax.jit(init_arrays)(rng)
+  (g_params, g_stats, d_params, d_stats, g_opt_state, d_opt_state, e_params, e_stats,
+   e_opt_state) = jax.jit(init_arrays)(rng)
   return TrainState(step=jnp.zeros((), jnp.int32), g_params=g_params, g_stats=g_stats,
                     d_params=d_params, d_stats=d_stats, g_opt_state=g_opt_state,
                     d_opt_state=d_opt_state, generator=generator,
@@ -115,7 +135,10 @@ def create_train_state(config, rng) -> TrainState:
                     lambda_ss_generated=float(config.semi_supervised.generated_weight),
                     lambda_ss=(float(config.semi_supervised.weight)
                                if semi_supervised.enabled(config) else 0.0),
-                    skip_nonfinite=config.on_nonfinite == 'skip')
+                    skip_nonfinite=config.on_nonfinite == 'skip',
+                    e_params=e_params, e_stats=e_stats, e_opt_state=e_opt_state,
+                    encoder=encoder, e_tx=None if encoder is None else e_tx,
+                    vae=VAE.from_config(config))
 
 
 def _apply_train(module, params, stats, x):
@@ -123,6 +146,14 @@ def _apply_train(module, params, stats, x):
   out, new = module.apply({'params': params, 'batch_stats': stats}, x, train=True,
                           mutable=['batch_stats'])
   return out, new.get('batch_stats', {})
+
+
+def _apply_with_features(module, params, stats, x):
+  """_apply_train that also returns D's sown features (models._trunk), flattened."""
+  out, new = module.apply({'params': params, 'batch_stats': stats}, x, train=True,
+                          mutable=['batch_stats', 'intermediates'])
+  features = new['intermediates']['features'][0]
+  return out, new.get('batch_stats', {}), features.reshape(features.shape[0], -1)
 
 
 def _pmean(tree, axis_name):
@@ -172,13 +203,28 @@ def train_step(state: TrainState, batch: Dict[str, jax.Array], rng: jax.Array,
   if latents is None:
     latents = spec.sample(rng, real.shape[0])
   z = spec.generator_input(latents)
+  vae = state.vae
+  if vae.enabled:
+    # VAE-GAN (vaegan.py): G also decodes E's posterior draws for the real images; these
+    # reconstructions follow G's samples in one batch of fakes.
+    encoder = state.encoder if axis_name is None else state.encoder.clone(axis_name=axis_name)
+
+    def encoder_forward(e_params):
+      out, stats = _apply_train(encoder, e_params, state.e_stats, real)
+      mean, log_var = vaegan.split_posterior(out)
+      return (vaegan.sample_posterior(mean, log_var, rng),
+              vaegan.kl_to_prior(mean, log_var)), stats
+
+    (z_encoded, kl), e_pullback, e_stats = jax.vjp(
+        encoder_forward, _per_device(state.e_params, axis_name), has_aux=True)
+    z = jnp.concatenate([z, z_encoded])
 
   # One generator forward serves both updates: D sees it detached, G pulls back through it.
-  def generator_forward(g_params):
+  def generator_forward(g_params, z):
     return _apply_train(generator, g_params, state.g_stats, z)
 
   fake, g_pullback, g_stats = jax.vjp(generator_forward,
-                                      _per_device(state.g_params, axis_name), has_aux=True)
+                                      _per_device(state.g_params, axis_name), z, has_aux=True)
 
   def info_terms(q_out, weights=(state.lambda_cat, state.lambda_cont), code_weights=None):
     mi = losses.mutual_information(spec, spec.split_q(q_out), latents)
@@ -247,13 +293,44 @@ def train_step(state: TrainState, batch: Dict[str, jax.Array], rng: jax.Array,
   def g_update():
     (g_total, (d_stats, g_gan)), fake_grad = jax.value_and_grad(
         g_objective, has_aux=True)(fake)
-    (g_grads,) = g_pullback(fake_grad)
+    g_grads, _ = g_pullback(fake_grad)
     g_grads = _pmean(g_grads, axis_name)
     g_updates, g_opt_state = state.g_tx.update(g_grads, state.g_opt_state, state.g_params)
     return (optax.apply_updates(state.g_params, g_updates), g_opt_state, d_stats, g_total,
             g_gan, g_grads)
 
-  if objective.critic_steps == 1:
+  def vae_g_objective(fake_images):
+    """VAE-GAN's (G's loss, L_llike): gamma * L_llike + G's GAN loss, and E's term."""
+    stats = d_aux['stats']
+    if vae.in_features:   # the target D_l(x), through the updated D
+      _, stats, real_features = _apply_with_features(discriminator, d_params, stats, real)
+    (fake_logits, _), stats, fake_features = _apply_with_features(discriminator, d_params,
+                                                                  stats, fake_images)
+    n = real.shape[0]   # the reconstructions are the last n fakes
+    llike = (vaegan.reconstruction_error(real_features, fake_features[n:]) if vae.in_features
+             else vaegan.reconstruction_error(real, fake_images[n:]))
+    gan = objective.g_loss(fake_logits)
+    return (gan + vae.gamma * llike, llike), (stats, gan)
+
+  def vae_update():
+    """G on its loss; E on KL + L_llike, pulled back through G's reconstructions only."""
+    (g_total, llike), objective_vjp, (d_stats, g_gan) = jax.vjp(vae_g_objective, fake,
+                                                                has_aux=True)
+    one, zero = jnp.ones_like(llike), jnp.zeros_like(llike)
+    g_grads, _ = g_pullback(objective_vjp((one, zero))[0])
+    _, z_grad = g_pullback(objective_vjp((zero, one))[0])
+    (e_grads,) = e_pullback((z_grad[real.shape[0]:], one))
+    g_grads, e_grads = _pmean((g_grads, e_grads), axis_name)
+    g_updates, g_opt_state = state.g_tx.update(g_grads, state.g_opt_state, state.g_params)
+    e_updates, e_opt_state = state.e_tx.update(e_grads, state.e_opt_state, state.e_params)
+    e_arrays = {'e_params': optax.apply_updates(state.e_params, e_updates),
+                'e_stats': _pmean(e_stats, axis_name), 'e_opt_state': e_opt_state}
+    return ((optax.apply_updates(state.g_params, g_updates), g_opt_state, d_stats, g_total,
+             g_gan, (g_grads, e_grads)), e_arrays, llike)
+
+  if vae.enabled:   # (critic_steps is 1: validated)
+    (g_params, g_opt_state, d_stats, g_total, g_gan, g_grads), e_arrays, llike = vae_update()
+  elif objective.critic_steps == 1:
     g_params, g_opt_state, d_stats, g_total, g_gan, g_grads = g_update()
   else:
     # G learns on every critic_steps-th step only; on the others its loss is measured.
@@ -269,6 +346,8 @@ def train_step(state: TrainState, batch: Dict[str, jax.Array], rng: jax.Array,
       step=state.step + 1, g_params=g_params, d_params=d_params,
       g_stats=_pmean(g_stats, axis_name), d_stats=_pmean(d_stats, axis_name),
       g_opt_state=g_opt_state, d_opt_state=d_opt_state)
+  if vae.enabled:   # the guard's bit 2 below covers G's and E's gradients
+    new_state = new_state.replace(**e_arrays)
   metrics = {'d_loss': d_aux['gan'], 'g_loss': g_gan, 'd_total': d_total,
              'g_total': g_total, 'd_real': d_aux['d_real'], 'd_fake': d_aux['d_fake']}
   metrics.update({f'mi/{k}': v for k, v in d_aux['mi'].items()})
@@ -278,6 +357,8 @@ def train_step(state: TrainState, batch: Dict[str, jax.Array], rng: jax.Array,
     metrics.update({f'consistency/{k}': v for k, v in d_aux['agreement'].items()})
   if semi_supervised:
     metrics.update({'ss/labelled': jnp.mean(batch['labelled']), 'ss/ce': d_aux['ss_ce']})
+  if vae.enabled:   # in nats per image: KL(q(z|x) || p(z)) and L_llike
+    metrics.update({'vae/kl': kl, 'vae/reconstruction': llike})
   metrics = _pmean(metrics, axis_name)
   # Non-finite guard, on the all-reduced values (the same on every device): bit 0 any
   # loss or metric, bit 1 D/Q's gradients, bit 2 G's gradients; 0 = all finite.
