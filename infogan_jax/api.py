@@ -5,6 +5,10 @@
     images = model.generate(jax.random.key(0), n=10, cat=range(10))   # one digit per category
     posterior = model.infer(images)   # {'cat_probs': [[N, 10]], 'cont_mean': [N, 2], ...}
 
+    vaegan = infogan_jax.load('runs/vaegan')                  # a run with an encoder
+    z = vaegan.encode(real_images)                            # posterior means [N, 62]
+    same = vaegan.reconstruct(real_images)                    # = vaegan.generate(noise=z)
+
 Anything not given to `generate` (noise, categorical codes, continuous codes) is sampled
 from its prior. Pure JAX underneath: jitted, batched.
 """
@@ -103,6 +107,29 @@ class InfoGAN:
             'cont_mean': q.cont_mean,
             'cont_std': (np.exp(q.cont_log_std) if q.cont_log_std is not None
                          else np.ones_like(q.cont_mean))}
+
+  # --- VAE-GAN runs (config.vae.encoder) ------------------------------------------------
+  def encode(self, images, batch_size: int = 1000, return_std: bool = False):
+    """The encoder's posterior mean of the generator's noise [N, noise_dim] for images
+    (as `infer` takes them); with return_std, (mean, std). Feed it to
+    `generate(noise=...)` to decode: edit or interpolate real images in latent space."""
+    if self.state.encoder is None:
+      raise InputError('this run has no encoder (config.vae.encoder=False): encode and '
+                       'reconstruct need a VAE-GAN or VAE run (configs/vaegan.py, '
+                       'configs/vae.py)')
+    images = self._images(images)
+    batch_size = _count('batch_size', batch_size)
+    parts = [step_lib.encode(self.state, jnp.asarray(images[i:i + batch_size]))
+             for i in range(0, len(images), batch_size)]
+    mean = np.concatenate([np.asarray(m) for m, _ in parts])
+    if not return_std:
+      return mean
+    return mean, np.exp(0.5 * np.concatenate([np.asarray(v) for _, v in parts]))
+
+  def reconstruct(self, images, batch_size: int = 1000) -> np.ndarray:
+    """G(posterior mean of E(x)): the run's reconstructions of images, [N, H, W, C] in
+    the generator's output range."""
+    return self.generate(noise=self.encode(images, batch_size), batch_size=batch_size)
 
   # --- argument checks ------------------------------------------------------------------
   def _floats(self, name, values, n, width, field):

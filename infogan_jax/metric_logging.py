@@ -73,9 +73,11 @@ class MetricLogger:
     if self._writer is not None:
       self._writer.scalars(int(step), {k: v for k, v in record.items() if k != 'step'})
     mi = ' '.join(f'{k[3:]}={v:.3f}' for k, v in scalars.items() if k.startswith('mi/'))
+    vae = (f' | KL={scalars["vae/kl"]:.2f} recon={scalars["vae/reconstruction"]:.1f}'
+           if 'vae/kl' in scalars else '')
     rate = f' {steps_per_sec:.2f} steps/s' if steps_per_sec else ''
     print(f'{self.label}step {step:>6}{rate} | d_loss={scalars["d_loss"]:.3f} '
-          f'g_loss={scalars["g_loss"]:.3f} | L_I(nats) {mi} | '
+          f'g_loss={scalars["g_loss"]:.3f} | L_I(nats) {mi}{vae} | '
           f'D(real)={scalars["d_real"]:.2f} D(fake)={scalars["d_fake"]:.2f}',
           file=sys.stdout, flush=True)
 

@@ -393,3 +393,20 @@ def infer(state: TrainState, images: jax.Array):
   logits, q_out = state.discriminator.apply(
       {'params': state.d_params, 'batch_stats': state.d_stats}, images, train=False)
   return logits, state.spec.split_q(q_out)
+
+
+def encode(state: TrainState, images: jax.Array):
+  """VAE-GAN's posterior q(z | x) for images: (mean, log_var) [N, noise_dim] each,
+  BatchNorm in inference mode. Needs a run with an encoder (config.vae.encoder)."""
+  out = state.encoder.apply({'params': state.e_params, 'batch_stats': state.e_stats},
+                            images, train=False)
+  return vaegan.split_posterior(out)
+
+
+def discriminator_features(state: TrainState, images: jax.Array) -> jax.Array:
+  """D_l(x), where VAE-GAN measures reconstructions (models._trunk), flattened: [N, F]."""
+  _, sown = state.discriminator.apply(
+      {'params': state.d_params, 'batch_stats': state.d_stats}, images, train=False,
+      mutable=['intermediates'])
+  features = sown['intermediates']['features'][0]
+  return features.reshape(features.shape[0], -1)
