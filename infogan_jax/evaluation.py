@@ -12,6 +12,7 @@ each category on the generator side. Figures go next to metrics.json and report.
 """
 from __future__ import annotations
 
+import functools
 import json
 import os
 from typing import Dict
@@ -23,7 +24,8 @@ import scipy.optimize
 import scipy.stats
 
 from infogan_jax import (api, checkpointing, classifier, disentanglement, input_pipeline,
-                         inspection, losses, models, plotting, shapes)
+                         inspection, losses, models, plotting, shapes, vaegan)
+from infogan_jax import step as step_lib
 from infogan_jax import workdir as workdir_lib
 from infogan_jax.errors import EvaluationError, UserError
 from infogan_jax.latents import TRAVERSAL_RANGE
@@ -308,6 +310,12 @@ def run(config, workdir: str, step=None, samples_only: bool = False) -> dict:
     metrics['min_category_purity'] = float(np.min([p for _, p in purity]))
     metrics['distinct_majority_digits'] = len({d for d, _ in purity})
 
+  # 6. VAE-GAN and VAE runs: how well real test digits come back through E and G.
+  if model.state.encoder is not None:
+    metrics.update(reconstruction_metrics(model, test_images[:n], test_labels[:n], clf_params,
+                                          act, test_feats))
+    figures.update(reconstruction_figures(model, test_images, test_labels, out_dir))
+
   # 4. What each continuous code controls.
   metrics['continuous_codes'] = continuous_sweep(model, jax.random.fold_in(rng, 2),
                                                  int(config.eval.num_sweep_noise))
@@ -322,6 +330,58 @@ def run(config, workdir: str, step=None, samples_only: bool = False) -> dict:
       posterior['d_prob'], model.infer(fake)['d_prob'], os.path.join(out_dir, 'd_probs.png'))
   metrics['figures'] = {k: os.path.basename(v) for k, v in figures.items()}
   return _write(metrics, out_dir, workdir, render_report)
+
+
+def reconstruction_metrics(model: api.InfoGAN, images, labels, clf_params, act,
+                           test_feats) -> dict:
+  """For a run with an encoder: real images through E's posterior mean and G. The pixel
+  error (mean squared, on [0, 1]); the error in D's features where VAE-GAN measures it
+  (vaegan.reconstruction_error, nats per image; in this run's own D, so not comparable
+  across runs); the classifier's accuracy on the reconstructions against the inputs'
+  labels; and their Frechet distance to the test images."""
+  recon = model.reconstruct(images)
+  pixel = np.mean((models.to_unit(recon, act) - models.to_unit(images, act)) ** 2)
+  features = functools.partial(step_lib.discriminator_features, model.state)
+  feature_error = np.mean([
+      float(vaegan.reconstruction_error(features(images[i:i + 500]), features(recon[i:i + 500])))
+      for i in range(0, len(images), 500)])
+  probs, feats = classifier.predict(clf_params, recon, act)
+  return {'reconstruction_pixel_mse': float(pixel),
+          'reconstruction_feature_error': float(feature_error),
+          'reconstruction_label_accuracy': float(np.mean(probs.argmax(1) == labels)),
+          'frechet_distance_reconstructions': frechet_distance(feats, test_feats)}
+
+
+def reconstruction_figures(model: api.InfoGAN, images, labels, out_dir: str) -> dict:
+  """reconstructions.png: rows of real test digits, each above its reconstruction;
+  encoding_interpolation.png: G along the line between the encodings of two real digits (one pair
+  of different digits per row, the real pair at the ends)."""
+  value_range = models.output_range(model.config.model.output_activation)
+  real = images[:40]
+  recon = model.reconstruct(real)
+  rows = np.concatenate([np.stack([real[i:i + 10], recon[i:i + 10]]) for i in range(0, 40, 10)])
+  grid = plotting.image_grid(rows.reshape((-1,) + real.shape[1:]), 8, 10,
+                             os.path.join(out_dir, 'reconstructions.png'),
+                             title='real test images (odd rows) and their reconstructions',
+                             value_range=value_range,
+                             row_labels=['real', 'reconstructed'] * 4)
+  steps = 10
+  pairs = [(i, next(j for j in range(len(labels)) if labels[j] != labels[i]))
+           for i in range(5)]
+  ends = model.encode(np.stack([images[i] for pair in pairs for i in pair]))
+  t = np.linspace(0.0, 1.0, steps)[None, :, None]
+  path = ends[0::2, None] * (1 - t) + ends[1::2, None] * t     # [pairs, steps, d]
+  between = model.generate(noise=path.reshape(-1, path.shape[-1]))
+  line = []
+  for row, (i, j) in enumerate(pairs):
+    line += [images[i], *between[row * steps:(row + 1) * steps], images[j]]
+  interpolation = plotting.image_grid(
+      np.stack(line), len(pairs), steps + 2,
+      os.path.join(out_dir, 'encoding_interpolation.png'),
+      title='between the encodings of two real digits (the real pair at the ends)',
+      value_range=value_range,
+      col_labels=['real'] + [f'{x:.1f}' for x in np.linspace(0, 1, steps)] + ['real'])
+  return {'reconstructions': grid, 'encoding_interpolation': interpolation}
 
 
 def _write(metrics: dict, out_dir: str, workdir: str, render) -> dict:
@@ -401,7 +461,10 @@ SEED_TABLE = {'categorical_accuracy': 'test accuracy (matched)',
               'mean_category_purity': 'purity, mean', 'min_category_purity': 'purity, worst',
               'L_I/cat0': 'L_I cat0 (nats)',
               'real_posterior_mi/cat0': "Q's I(x; c0) on real train images (nats)",
-              'frechet_distance': 'Frechet distance'}
+              'frechet_distance': 'Frechet distance',
+              'reconstruction_label_accuracy': 'label kept by reconstructions',
+              'frechet_distance_reconstructions': 'Frechet distance, reconstructions',
+              'reconstruction_pixel_mse': 'reconstruction pixel MSE'}
 
 
 # The label-free criterion that config.eval.restarts chooses runs by (metrics.json name).
@@ -538,6 +601,13 @@ def render_report(m: dict, workdir: str) -> str:
                  f'{m["mean_category_purity"]:.3f}, worst {m["min_category_purity"]:.3f}, '
                  f'{m["distinct_majority_digits"]} distinct '
                  f'digits ({per})')
+  if 'reconstruction_label_accuracy' in m:
+    lines.append(f'- Reconstructions of real test images (E\'s posterior mean, then G): '
+                 f'the classifier reads the input\'s label in '
+                 f'**{m["reconstruction_label_accuracy"]:.3f}**; Frechet distance '
+                 f'{m["frechet_distance_reconstructions"]:.2f}; pixel MSE on [0, 1] '
+                 f'{m["reconstruction_pixel_mse"]:.4f}; error in this run\'s D features '
+                 f'{m["reconstruction_feature_error"]:.1f} nats per image')
   for name, c in m['continuous_codes'].items():
     lines.append(f'- {name}: Spearman with slant {c["slant_spearman"]:+.2f}, '
                  f'with thickness {c["thickness_spearman"]:+.2f}')

@@ -1,6 +1,8 @@
 """VAE-GAN and the plain VAE (vaegan.py): the KL term's closed form, each network trained by
 its own loss only (the paper's Algorithm 1), reconstructions that improve on the ring, the
 public API's encode/reconstruct, and the config's mistakes named."""
+import os
+
 import jax
 import jax.numpy as jnp
 import numpy as np
@@ -9,8 +11,10 @@ import pytest
 import tensorflow_datasets as tfds
 
 from configs import ring8, tiny, vae, vaegan
-from infogan_jax import api, config_validation, errors, input_pipeline, loop
+from infogan_jax import (api, classifier, config_validation, errors, evaluation, input_pipeline,
+                         loop)
 from infogan_jax import step as step_lib
+from infogan_jax import workdir as workdir_lib
 from infogan_jax import vaegan as vaegan_lib
 
 
@@ -138,17 +142,32 @@ def test_reconstructions_of_the_ring_improve_over_the_first_steps(tmp_path):
   assert mean.shape == std.shape == (5, 2) and np.all(std > 0)
 
 
-def test_encode_and_reconstruct_are_for_runs_with_an_encoder(tmp_path, trained_tiny):
+def test_encode_reconstruct_and_eval_of_a_run_with_an_encoder(tmp_path, trained_tiny):
   config = _small(vaegan.get_config())
   config.num_train_steps = 2
-  with tfds.testing.mock_data(num_examples=32):
-    loop.train(config, str(tmp_path / 'vaegan'))
-  model = api.load(str(tmp_path / 'vaegan'))
-  images = np.random.default_rng(0).integers(0, 256, (3, 28, 28), np.uint8)
-  assert model.encode(images).shape == (3, 8)
-  assert model.reconstruct(images).shape == (3, 28, 28, 1)
-  with pytest.raises(errors.InputError, match=r'no encoder \(config.vae.encoder=False\)'):
-    api.load(trained_tiny).encode(images)
+  config.eval.classifier_dir = str(tmp_path / 'classifier')
+  config.eval.num_samples = 64
+  workdir = str(tmp_path / 'vaegan')
+  with tfds.testing.mock_data(num_examples=64):
+    loop.train(config, workdir)
+    model = api.load(workdir)
+    images = np.random.default_rng(0).integers(0, 256, (3, 28, 28), np.uint8)
+    assert model.encode(images).shape == (3, 8)
+    assert model.reconstruct(images).shape == (3, 28, 28, 1)
+    with pytest.raises(errors.InputError, match=r'no encoder \(config.vae.encoder=False\)'):
+      api.load(trained_tiny).encode(images)
+
+    classifier.train(config, epochs=1, batch_size=16)
+    metrics = evaluation.run(config, workdir)
+  assert 0 <= metrics['reconstruction_label_accuracy'] <= 1
+  assert metrics['frechet_distance_reconstructions'] >= 0
+  assert 0 < metrics['reconstruction_pixel_mse'] < 1
+  assert metrics['reconstruction_feature_error'] > 0
+  out = workdir_lib.eval_dir(workdir, 2)
+  for name in ('reconstructions.png', 'encoding_interpolation.png', 'report.md'):
+    assert os.path.getsize(os.path.join(out, name)) > 0, name
+  with open(os.path.join(out, 'report.md')) as f:
+    assert 'Reconstructions of real test images' in f.read()
 
 
 @pytest.mark.parametrize('change, message', [
