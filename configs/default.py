@@ -43,6 +43,9 @@ def get_config():
   # the trunk, as in the original code), which labels can guide (semi_supervised below);
   # -1: none, plain InfoGAN.
   config.latent.guided_code = -1
+  # CGAN (configs/cgan.py): True makes the guided code D's condition, read with each image
+  # (a real image's label, a generated image's code), instead of a code Q predicts.
+  config.latent.condition_d = False
 
   # --- networks -----------------------------------------------------------
   config.model = ml_collections.ConfigDict()

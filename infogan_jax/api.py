@@ -103,7 +103,9 @@ class InfoGAN:
     """
     logits, q = self.raw_outputs(images, batch_size)
     return {'d_prob': np.asarray(jax.nn.sigmoid(logits)),
-            'cat_probs': [np.asarray(jax.nn.softmax(l)) for l in q.cat_logits],
+            # None for CGAN's condition, which Q does not predict
+            'cat_probs': [None if l is None else np.asarray(jax.nn.softmax(l))
+                          for l in q.cat_logits],
             'cont_mean': q.cont_mean,
             'cont_std': (np.exp(q.cont_log_std) if q.cont_log_std is not None
                          else np.ones_like(q.cont_mean))}

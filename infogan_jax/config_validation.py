@@ -97,6 +97,7 @@ RULES = {
         '(categories per code), possibly empty', True),
     'latent.continuous': _NON_NEGATIVE,
     'latent.learn_cont_std': _boolean(),
+    'latent.condition_d': _boolean(),
     'latent.guided_code': _integer(-1, None, 'an integer >= -1 (-1: no guided code)'),
     # networks
     'model.arch': _choice(*models.ARCHS),
@@ -167,7 +168,8 @@ RULES = {
 OPTIONAL = {'on_nonfinite': 'stop', 'gan_baseline': False,
             'model.weight_init': models.WEIGHT_INITS[0], 'data_reader': 'tfds',
             'data_placement': 'host', 'steps_per_dispatch': 1, 'num_seeds': 1,
-            'latent.guided_code': -1, 'semi_supervised.labels_per_class': 0,
+            'latent.guided_code': -1, 'latent.condition_d': False,
+            'semi_supervised.labels_per_class': 0,
             'semi_supervised.weight': 2.0, 'semi_supervised.share_start': 1.0,
             'semi_supervised.share_end': 0.01, 'semi_supervised.share_steps': 1000,
             'semi_supervised.generated_weight': 0.0,
@@ -194,6 +196,24 @@ def _get(config, field):
     except (KeyError, TypeError, AttributeError):
       return _MISSING
   return value
+
+
+def _check_cgan(config) -> None:
+  if not config.latent.condition_d:
+    return
+  ss = config.semi_supervised
+  if not (ss.labels_per_class == semi_supervised.ALL_LABELS and ss.share_start == 1
+          and ss.share_end == 1):
+    raise ConfigError('config.latent.condition_d=True gives D every real image\'s label: set '
+                      f'config.semi_supervised.labels_per_class={semi_supervised.ALL_LABELS} '
+                      'and share_start = share_end = 1 (configs/cgan.py)')
+  if config.objective.adversarial == 'wgan_gp':
+    raise ConfigError("config.latent.condition_d=True: WGAN-GP's penalty between real and "
+                      'generated images of different labels is not defined here; use '
+                      "config.objective.adversarial='nonsaturating'")
+  if config.consistency.weight:
+    raise ConfigError('config.latent.condition_d=True with config.consistency.weight > 0 is '
+                      'not supported: set config.consistency.weight=0')
 
 
 def _check_vae(config) -> None:
@@ -271,6 +291,7 @@ def validate(config, num_devices: int = None,
                         'gradient, which minibatch discrimination couples across the batch: '
                         'set config.model.minibatch_kernels=0')
   _check_vae(config)
+  _check_cgan(config)
   ss = config.semi_supervised
   if semi_supervised.enabled(config):
     guided = config.latent.guided_code

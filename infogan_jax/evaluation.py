@@ -258,7 +258,7 @@ def run(config, workdir: str, step=None, samples_only: bool = False) -> dict:
   # 1. Unsupervised classification of real test digits with Q's categorical code.
   test_images, test_labels = input_pipeline.load_split_arrays(config, 'test')
   posterior = model.infer(test_images)
-  if spec.categorical:
+  if 0 in spec.predicted_codes:
     acc, mapping, confusion = matched_accuracy(posterior['cat_probs'][0].argmax(1), test_labels,
                                                spec.categorical[0])
     metrics['categorical_accuracy'] = acc
@@ -266,7 +266,7 @@ def run(config, workdir: str, step=None, samples_only: bool = False) -> dict:
     figures['confusion'] = plotting.confusion_matrix(
         confusion, os.path.join(out_dir, 'confusion.png'),
         title=f'Q category vs test label (matched accuracy {acc:.3f})')
-  if spec.guided >= 0:
+  if spec.guided >= 0 and not spec.conditional:
     # ss-InfoGAN: the guided code's value is the label, no matching.
     metrics['guided_accuracy'] = float(np.mean(
         posterior['cat_probs'][spec.guided].argmax(1) == test_labels))
@@ -291,7 +291,7 @@ def run(config, workdir: str, step=None, samples_only: bool = False) -> dict:
   if spec.categorical:   # the label-free criterion, on unlabelled training images
     train_posterior = model.infer(train_images[pick])['cat_probs']
     metrics['real_posterior_mi'] = {f'cat{i}': posterior_information(p)
-                                    for i, p in enumerate(train_posterior)}
+                                    for i, p in enumerate(train_posterior) if p is not None}
   metrics['frechet_distance'] = frechet_distance(fake_feats, test_feats)
   metrics['frechet_distance_floor_train_vs_test'] = frechet_distance(train_feats, test_feats)
   metrics['classifier_score'] = classifier_score(fake_probs)
@@ -398,8 +398,8 @@ def _write(metrics: dict, out_dir: str, workdir: str, render) -> dict:
 def inferred_codes(posterior: dict, spec) -> tuple:
   """(codes [N, J] discrete, their names): each categorical code's most probable
   category, and each continuous code's mean in disentanglement.BINS equal-width bins."""
-  columns = [p.argmax(1) for p in posterior['cat_probs']]
-  names = [f'cat{i}' for i in range(len(columns))]
+  columns = [p.argmax(1) for p in posterior['cat_probs'] if p is not None]
+  names = [f'cat{i}' for i, p in enumerate(posterior['cat_probs']) if p is not None]
   if spec.continuous:
     binned = disentanglement.discretise(posterior['cont_mean'])
     columns += list(binned.T)
@@ -584,6 +584,9 @@ def render_report(m: dict, workdir: str) -> str:
     lines.append(f'- Guided code (ss-InfoGAN), test accuracy without matching: '
                  f'**{m["guided_accuracy"]:.3f}**; conditional generation accuracy (the '
                  f'classifier reads k in G(z, c=k)): **{m["conditional_generation_accuracy"]:.3f}**')
+  if 'conditional_generation_accuracy' in m and 'guided_accuracy' not in m:
+    lines.append(f'- Conditional generation accuracy (the classifier reads k in G(z, c=k)): '
+                 f'**{m["conditional_generation_accuracy"]:.3f}**')
   for k, v in m['L_I'].items():
     ceiling = m.get('L_I_cont_ceiling_fixed_std') if k == 'cont' else None
     extra = f'; ceiling with std fixed at 1: {ceiling:.3f}' if ceiling is not None else ''

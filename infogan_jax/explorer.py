@@ -166,7 +166,8 @@ class Explorer:
     posterior = model.infer(image[None])
     spec = model.spec
     return {'step': model.step, 'notes': notes,
-            'cat_probs': [p[0].round(4).tolist() for p in posterior['cat_probs']],
+            'cat_probs': [None if p is None else p[0].round(4).tolist()
+                          for p in posterior['cat_probs']],
             'cont_mean': posterior['cont_mean'][0].round(3).tolist(),
             'd_prob': round(float(posterior['d_prob'][0]), 4),
             'guided_code': spec.guided,

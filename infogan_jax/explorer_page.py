@@ -170,6 +170,7 @@ async function upload(file) {
     if (result.notes.length) html += `<div style="font-size:12px;color:#666">${result.notes.join("; ")}</div>`;
     html += `<div>D: probability real <b id="d_prob">${result.d_prob.toFixed(2)}</b></div>`;
     result.cat_probs.forEach((probs, code) => {
+      if (!probs) return;   // CGAN's condition: Q does not predict it
       const best = probs.indexOf(Math.max(...probs));
       html += `<div class="bars">code ${code}: <b class="best" data-code="${code}">${categoryLabel(code, best)}</b>`;
       html += probs.map((p, k) => `<div>${categoryLabel(code, k)} <span class="bar" style="width:${Math.round(120 * p)}px"></span> ${p.toFixed(2)}</div>`).join("");

@@ -4,7 +4,8 @@ The generator input is ``[noise | one-hot(cat_1) | ... | one-hot(cat_K) | cont]`
 codes (DCGAN, WGAN-GP) it is the noise alone, and Q has nothing to predict.
 Q's output is ``[logits(cat_1) | ... | logits(cat_K) | mean(cont) | log_std(cont)?]``;
 with a guided code g (ss-InfoGAN, `guided`), whose logits come from a head of their own,
-``[logits(cat_g) | the same without cat_g]``.
+``[logits(cat_g) | the same without cat_g]``; when g is CGAN's condition (`conditional`:
+D reads it with the image), Q does not predict it: ``[the same without cat_g]``.
 Everything else (sampling, plots, evaluation) goes through `LatentSpec`.
 """
 from __future__ import annotations
@@ -47,6 +48,9 @@ class LatentSpec:
   # ss-InfoGAN: the categorical code that Q predicts with a head of its own (Q_ss), which
   # a few labels can guide (config.semi_supervised); -1: none.
   guided: int = -1
+  # CGAN (config.latent.condition_d): the guided code is D's condition, read with the
+  # image (a real image's label, a generated one's code); Q has no output for it.
+  conditional: bool = False
 
   def __post_init__(self):
     if self.noise_prior not in NOISE_PRIORS:
@@ -64,6 +68,9 @@ class LatentSpec:
     if not -1 <= self.guided < len(self.categorical):
       raise ValueError(f'config.latent.guided_code must be -1 (none) or the index of a '
                        f'categorical code (0..{len(self.categorical) - 1}), got {self.guided}')
+    if self.conditional and self.guided < 0:
+      raise ValueError('config.latent.condition_d=True makes the guided code D\'s condition: '
+                       'set config.latent.guided_code to its index (configs/cgan.py)')
 
   @classmethod
   def from_config(cls, latent_config) -> 'LatentSpec':
@@ -72,7 +79,8 @@ class LatentSpec:
                categorical=tuple(latent_config.categorical),
                continuous=int(latent_config.continuous),
                learn_cont_std=bool(latent_config.learn_cont_std),
-               guided=int(latent_config.get('guided_code', -1)))
+               guided=int(latent_config.get('guided_code', -1)),
+               conditional=bool(latent_config.get('condition_d', False)))
 
   # --- sizes ----------------------------------------------------------------
   @property
@@ -82,12 +90,24 @@ class LatentSpec:
 
   @property
   def q_output_dim(self) -> int:
-    return sum(self.categorical) + self.continuous * (2 if self.learn_cont_std else 1)
+    return (sum(self.categorical[i] for i in self.predicted_codes)
+            + self.continuous * (2 if self.learn_cont_std else 1))
+
+  @property
+  def predicted_codes(self) -> tuple:
+    """The categorical codes Q predicts: all but CGAN's condition."""
+    return tuple(i for i in range(len(self.categorical))
+                 if not (self.conditional and i == self.guided))
 
   @property
   def q_guided_dim(self) -> int:
-    """Width of the guided code's own head (0: no guided code)."""
-    return self.categorical[self.guided] if self.guided >= 0 else 0
+    """Width of the guided code's own head (0: no guided code, or D's condition)."""
+    return self.categorical[self.guided] if self.guided >= 0 and not self.conditional else 0
+
+  @property
+  def condition_dim(self) -> int:
+    """Width of D's condition (one-hot), 0 without one."""
+    return self.categorical[self.guided] if self.conditional else 0
 
   # --- entropies of the priors, in nats -------------------------------------
   def cat_entropies(self) -> tuple:
@@ -131,15 +151,15 @@ class LatentSpec:
     return jnp.concatenate(parts, axis=1)
 
   def split_q(self, q_out: jax.Array) -> QOutput:
-    """Splits Q's flat output into per-code parameters."""
+    """Splits Q's flat output into per-code parameters (None for CGAN's condition)."""
     if q_out.shape[-1] != self.q_output_dim:
       raise ValueError(f'Q output has width {q_out.shape[-1]}, the latent layout '
                        f'expects {self.q_output_dim}')
-    order = list(range(len(self.categorical)))
-    if self.guided >= 0:   # its head's logits come first
-      order.insert(0, order.pop(self.guided))
+    order = list(self.predicted_codes)
+    if self.q_guided_dim:   # its head's logits come first
+      order.insert(0, order.pop(order.index(self.guided)))
     offsets = np.cumsum([0] + [self.categorical[i] for i in order])
-    logits = [None] * len(order)
+    logits = [None] * len(self.categorical)
     for code, a, b in zip(order, offsets[:-1], offsets[1:]):
       logits[code] = q_out[:, a:b]
     start = int(offsets[-1])

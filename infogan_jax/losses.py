@@ -53,9 +53,12 @@ def gaussian_log_likelihood(x: jax.Array, mean: jax.Array, log_std=None) -> jax.
 
 
 def mutual_information(spec: LatentSpec, q: QOutput, latents: Latents) -> Dict[str, jax.Array]:
-  """L_I per code group, in nats: {'cat0': ..., 'cat1': ..., 'cont': ...}."""
+  """L_I per code group, in nats: {'cat0': ..., 'cat1': ..., 'cont': ...} (not for CGAN's
+  condition, which Q does not predict)."""
   out = {}
   for i, (logits, entropy) in enumerate(zip(q.cat_logits, spec.cat_entropies())):
+    if logits is None:
+      continue
     out[f'cat{i}'] = entropy + jnp.mean(categorical_log_likelihood(logits, latents.cat[:, i]))
   if spec.continuous:
     ll = gaussian_log_likelihood(latents.cont, q.cont_mean, q.cont_log_std)

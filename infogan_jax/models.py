@@ -153,9 +153,14 @@ class Discriminator(nn.Module):
   # batch's (0 kernels: off). Q's heads read the trunk's features alone.
   minibatch_kernels: int = 0
   minibatch_kernel_dim: int = 5
+  # CGAN (latents.LatentSpec.conditional): the width of the one-hot label D's score also
+  # reads; 0: none.
+  condition_dim: int = 0
 
   @nn.compact
-  def __call__(self, x, train: bool = True):
+  def __call__(self, x, train: bool = True, condition=None):
+    """`condition`: CGAN's one-hot labels [B, condition_dim] (None: D's score without them,
+    its unconditional part)."""
     h, layers = _trunk(self, x, train)
     q_dim = self.q_output_dim - self.q_guided_dim   # Q's own head (0: only a guided code)
     dense = layers['dense']
@@ -168,6 +173,16 @@ class Discriminator(nn.Module):
     if self.minibatch_kernels:
       d_features = jnp.concatenate([h, self._minibatch_features(h, dense)], axis=-1)
     d_logit = dense(1, name='d_head')(d_features)[:, 0]
+    if self.condition_dim:
+      # CGAN's label enters D through a projection (Miyato & Koyama 2018, "cGANs with
+      # projection discriminator"): logit + <W y, features>. Mirza & Osindero join the label
+      # to D's input; joining it after the trunk keeps the trunk, which Q shares, a
+      # function of the image alone, so Q reads unlabelled images as in InfoGAN.
+      if condition is None:
+        condition = jnp.zeros((x.shape[0], self.condition_dim), d_features.dtype)
+      projection = dense(d_features.shape[-1], use_bias=False, name='label_projection')
+      d_logit = d_logit + jnp.sum(projection(condition.astype(d_features.dtype)) * d_features,
+                                  axis=-1)
     heads = []
     if self.q_guided_dim:
       heads.append(dense(self.q_guided_dim, name='q_guided_head')(self._q_input(h)))
@@ -295,7 +310,8 @@ def build_models(config, spec, image_shape):
                                 detach_q=bool(config.gan_baseline),
                                 q_guided_dim=spec.q_guided_dim, norm=m.d_norm,
                                 minibatch_kernels=int(m.minibatch_kernels),
-                                minibatch_kernel_dim=int(m.minibatch_kernel_dim))
+                                minibatch_kernel_dim=int(m.minibatch_kernel_dim),
+                                condition_dim=spec.condition_dim)
   return generator, discriminator
 
 

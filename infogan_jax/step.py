@@ -141,10 +141,10 @@ def create_train_state(config, rng) -> TrainState:
                     vae=VAE.from_config(config))
 
 
-def _apply_train(module, params, stats, x):
+def _apply_train(module, params, stats, x, **kwargs):
   """Training-mode forward; returns (output, new batch statistics)."""
   out, new = module.apply({'params': params, 'batch_stats': stats}, x, train=True,
-                          mutable=['batch_stats'])
+                          mutable=['batch_stats'], **kwargs)
   return out, new.get('batch_stats', {})
 
 
@@ -212,7 +212,7 @@ def train_step(state: TrainState, batch: Dict[str, jax.Array], rng: jax.Array,
     def encoder_forward(e_params):
       out, stats = _apply_train(encoder, e_params, state.e_stats, real)
       mean, log_var = vaegan.split_posterior(out)
-      return (vaegan.sample_posterior(mean, log_var, rng),
+      return (vaegan.sample_posterior(mean, log_var, rng, axis_name),
               vaegan.kl_to_prior(mean, log_var)), stats
 
     (z_encoded, kl), e_pullback, e_stats = jax.vjp(
@@ -237,10 +237,16 @@ def train_step(state: TrainState, batch: Dict[str, jax.Array], rng: jax.Array,
   # code's head learns from labelled real images only, not from G's images (weight 0
   # below), and G learns to make images that head classifies as their code (weight
   # lambda_ss in place of lambda_cat). The paper's D/Q and G losses are the same terms.
-  semi_supervised = 'label' in batch
+  semi_supervised = 'label' in batch and not spec.conditional
   if semi_supervised and not (spec.guided >= 0 and state.lambda_ss):
     raise ValueError("a batch with 'label' needs a guided code (config.latent.guided_code) "
                      'and config.semi_supervised.labels_per_class > 0')
+  # CGAN (spec.conditional): D reads the guided code with each image, a real image's label
+  # and a generated image's code (models.Discriminator); None: D reads images alone.
+  real_condition = fake_condition = None
+  if spec.conditional:
+    real_condition = jax.nn.one_hot(batch['label'], spec.condition_dim)
+    fake_condition = jax.nn.one_hot(latents.cat[:, spec.guided], spec.condition_dim)
   guided = f'cat{spec.guided}'
   # config.semi_supervised.generated_weight > 0 (our option, not the original's): the guided
   # head also learns c_ss from G(z, c_ss), as Q learns InfoGAN's codes and ACGAN's D its
@@ -250,9 +256,11 @@ def train_step(state: TrainState, batch: Dict[str, jax.Array], rng: jax.Array,
 
   # --- discriminator + Q (shared trunk) -----------------------------------------
   def d_objective(d_params):
-    (real_logits, real_q), stats = _apply_train(discriminator, d_params, state.d_stats, real)
+    (real_logits, real_q), stats = _apply_train(discriminator, d_params, state.d_stats, real,
+                                                condition=real_condition)
     (fake_logits, q_out), stats = _apply_train(discriminator, d_params, stats,
-                                               lax.stop_gradient(fake))
+                                               lax.stop_gradient(fake),
+                                               condition=fake_condition)
     gan = objective.d_loss(real_logits, fake_logits)
     mi, info = info_terms(q_out, q_weights, d_code_weights)
     aux = {'stats': stats, 'gan': gan, 'mi': mi,
@@ -285,7 +293,7 @@ def train_step(state: TrainState, batch: Dict[str, jax.Array], rng: jax.Array,
   # --- generator, through the updated D and Q -------------------------------------
   def g_objective(fake_images):
     (fake_logits, q_out), stats = _apply_train(discriminator, d_params, d_aux['stats'],
-                                               fake_images)
+                                               fake_images, condition=fake_condition)
     gan = objective.g_loss(fake_logits)
     _, info = info_terms(q_out, code_weights=g_code_weights)
     return gan + info, (stats, gan)

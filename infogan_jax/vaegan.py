@@ -33,6 +33,8 @@ import dataclasses
 import jax
 import jax.numpy as jnp
 
+from infogan_jax import global_batch
+
 RECONSTRUCTIONS = ('features', 'pixels')
 # The reparameterisation's noise comes from the step's key with this folded in: no other
 # draw of the step can equal it (objectives.PENALTY_STREAM is 2**31 - 1).
@@ -62,9 +64,12 @@ def split_posterior(encoder_out):
   return mean, log_var
 
 
-def sample_posterior(mean, log_var, rng):
-  """z = mean + sigma * eps, eps ~ N(0, I) from fold_in(rng, ENCODER_STREAM)."""
-  eps = jax.random.normal(jax.random.fold_in(rng, ENCODER_STREAM), mean.shape, mean.dtype)
+def sample_posterior(mean, log_var, rng, axis_name=None):
+  """z = mean + sigma * eps, eps ~ N(0, I) from fold_in(rng, ENCODER_STREAM), drawn for the
+  global batch and sliced per device (`axis_name`): any device count draws the same."""
+  key = jax.random.fold_in(rng, ENCODER_STREAM)
+  eps = global_batch.rows(lambda n: jax.random.normal(key, (n,) + mean.shape[1:], mean.dtype),
+                          mean.shape[0], axis_name)
   return mean + jnp.exp(0.5 * log_var) * eps
 
 

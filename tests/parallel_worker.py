@@ -10,7 +10,8 @@ XLA_FLAGS (set by the caller) force the device count.
         training). `ss`: ss-InfoGAN's guided code, labelled batches on steps 0 and 2;
         `wgan_gp`: WGAN-GP with 2 critic steps per G step; `consistency`: the consistency
         term (deformed copies, IIC's agreement from the global batch's joint); `minibatch`:
-        minibatch discrimination over the global batch
+        minibatch discrimination over the global batch; `cgan`: D reading each image's
+        label; `vaegan`: the encoder, its posterior draws and the reconstructions
     python tests/parallel_worker.py train OUT.npz [train.py flags ...]
         train.py's main() with those flags; each process then writes its final
         TrainState arrays to OUT.npz with '{process}' replaced by its process index
@@ -32,7 +33,7 @@ def _save(path, variables):
 
 
 def equivalence(out_dir, steps=3, semi_supervised=False, wgan_gp=False, consistency=False,
-                minibatch=False):
+                minibatch=False, cgan=False, vaegan=False):
   import jax
   import numpy as np
   import optax
@@ -51,6 +52,14 @@ def equivalence(out_dir, steps=3, semi_supervised=False, wgan_gp=False, consiste
     cfg.consistency.weight = 1.0
   if minibatch:
     cfg.model.minibatch_kernels = 4
+  if cgan:
+    cfg.latent.categorical, cfg.latent.guided_code, cfg.latent.condition_d = (10, 2), 0, True
+    cfg.semi_supervised.labels_per_class = -1
+    cfg.semi_supervised.share_start = cfg.semi_supervised.share_end = 1.0
+  if vaegan:
+    cfg.latent.categorical, cfg.latent.continuous, cfg.latent.noise_prior = (), 0, 'normal'
+    cfg.vae.encoder, cfg.vae.gamma = True, 0.1
+  labelled = semi_supervised or cgan
 
   def initial_state():  # built afresh for each use: the train step donates its input
     return step_lib.create_train_state(cfg, jax.random.key(0))
@@ -64,6 +73,8 @@ def equivalence(out_dir, steps=3, semi_supervised=False, wgan_gp=False, consiste
     tx = optax.sgd(0.05)
     state = state.replace(g_tx=tx, d_tx=tx, g_opt_state=tx.init(state.g_params),
                           d_opt_state=tx.init(state.d_params))
+    if vaegan:
+      state = state.replace(e_tx=tx, e_opt_state=tx.init(state.e_params))
     mesh = parallel.make_mesh(devices)
     step_fn = parallel.make_train_step(mesh, with_latents=True)
     state = parallel.replicate(state, mesh)
@@ -72,9 +83,9 @@ def equivalence(out_dir, steps=3, semi_supervised=False, wgan_gp=False, consiste
           -1, 1, (cfg.batch_size, 28, 28, 1)).astype(np.float32)
       latents = jax.device_get(state.spec.sample(jax.random.key(100 + step), cfg.batch_size))
       batch = {'image': images}
-      if semi_supervised:
+      if labelled:
         batch['label'] = np.random.default_rng(step).integers(0, 10, cfg.batch_size)
-        batch['labelled'] = np.full(cfg.batch_size, float(step % 2 == 0), np.float32)
+        batch['labelled'] = np.full(cfg.batch_size, float(step % 2 == 0 or cgan), np.float32)
       state, metrics = step_fn(state, parallel.global_batch(batch, mesh),
                                step_lib.step_rng(0, step),
                                parallel.global_batch(latents, mesh))
@@ -114,7 +125,8 @@ if __name__ == '__main__':
   mode, target, *rest = sys.argv[1:]
   if mode == 'equivalence':
     equivalence(target, semi_supervised=rest == ['ss'], wgan_gp=rest == ['wgan_gp'],
-                consistency=rest == ['consistency'], minibatch=rest == ['minibatch'])
+                consistency=rest == ['consistency'], minibatch=rest == ['minibatch'],
+                cgan=rest == ['cgan'], vaegan=rest == ['vaegan'])
   elif mode == 'train':
     train(target, rest)
   else:

@@ -38,13 +38,15 @@ def _load(path):
     return {k: f[k] for k in f.files}
 
 
-@pytest.mark.parametrize('variant', ['infogan', 'ss', 'wgan_gp', 'consistency', 'minibatch'])
+@pytest.mark.parametrize('variant', ['infogan', 'ss', 'wgan_gp', 'consistency', 'minibatch',
+                                     'cgan', 'vaegan'])
 def test_four_devices_give_the_parameters_of_one_device(tmp_path, variant):
   """Same global batch and latents, 3 steps of the conv config (with BatchNorm); `ss`:
   ss-InfoGAN's guided code, with labelled and unlabelled batches; `wgan_gp`: the gradient
   penalty and the critic steps; `consistency`: deformed copies and IIC's agreement, whose
   joint is the global batch's; `minibatch`: minibatch discrimination, whose features compare
-  each image with the global batch's."""
+  each image with the global batch's; `cgan`: D reading labels; `vaegan`: the encoder's
+  posterior draws, made for the global batch, and its BatchNorm."""
   run = subprocess.run([sys.executable, WORKER, 'equivalence', str(tmp_path)]
                        + ([variant] if variant != 'infogan' else []), env=_env(4),
                        cwd=ROOT, capture_output=True, text=True, timeout=300)
