@@ -180,7 +180,10 @@ class Discriminator(nn.Module):
       # function of the image alone, so Q reads unlabelled images as in InfoGAN.
       if condition is None:
         condition = jnp.zeros((x.shape[0], self.condition_dim), d_features.dtype)
-      projection = dense(d_features.shape[-1], use_bias=False, name='label_projection')
+      # Zero-initialised: D starts as the unconditional one (a random projection onto 1024
+      # features gives logits of size ~10 at initialisation, saturating D at once).
+      projection = dense(d_features.shape[-1], use_bias=False, name='label_projection',
+                         kernel_init=nn.initializers.zeros)
       d_logit = d_logit + jnp.sum(projection(condition.astype(d_features.dtype)) * d_features,
                                   axis=-1)
     heads = []

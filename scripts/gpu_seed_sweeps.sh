@@ -1,19 +1,23 @@
 #!/usr/bin/env bash
-# Seed sweeps for the seed-robustness and ss-InfoGAN issues, prepared for one run on a lent
-# GPU (the device tool; see benchmarks/gpu_check.sh for the wheels and data it carries).
+# Seed sweeps prepared for one run on a lent GPU (the device tool; see
+# benchmarks/gpu_check.sh for the wheels and data it carries).
 #
 #   bash scripts/gpu_seed_sweeps.sh            # after benchmarks/gpu_check.sh, same machine
 #
 # Trains, each config with its seeds in one program (config.num_seeds, MNIST on the device,
 # config.steps_per_dispatch steps per call), and evaluates every seed at its last checkpoint
-# (STEPS, unless TRAIN_LIMIT stopped it first) and, for mnist, at EARLY:
+# (STEPS, unless TRAIN_LIMIT stopped it first) and, for the runs named in EARLY_EVAL, at
+# EARLY. SWEEPS lists the runs as name:config:seeds; by default
 #   mnist   configs/mnist.py         (the paper's InfoGAN)        seeds 0 .. MNIST_SEEDS-1
 #   consistency  configs/mnist_consistency.py  (+ consistency term)  seeds 0 .. SEEDS-1
 #   ss      configs/mnist_ss.py      (ss-InfoGAN, 10 labels/digit) seeds 0 .. SEEDS-1
-# The three trainings run side by side, then the evaluations (several processes share the
-# GPU, each allocating as it goes). Results: $OUT/sweeps.tar.gz (every
-# seed's metrics.jsonl, eval metrics.json, report.md and category grid; eval_seeds.md per
-# config and step) and $OUT/sweeps.log.
+# The GAN family's MNIST table and VAE-GAN against the VAE:
+#   SWEEPS="dcgan:dcgan:3 cgan:cgan:3 acgan:acgan:3 wgan_gp:wgan_gp:3 iwgan:infogan_wgan_gp:3
+#           vaegan:vaegan:3 vae:vae:3" EARLY_EVAL= bash scripts/gpu_seed_sweeps.sh
+# The trainings run side by side, then the evaluations (several processes share the
+# GPU, each allocating as it goes); a second call resumes trainings a limit stopped.
+# Results: $OUT/sweeps.tar.gz (every seed's metrics.jsonl, eval metrics.json, report.md and
+# category grid; eval_seeds.md per config and step) and $OUT/sweeps.log.
 set -uo pipefail
 cd "$(dirname "$0")/.."
 OUT=${OUT:-/tmp/gpu_sweeps}
@@ -24,6 +28,8 @@ EARLY=${EARLY:-3000}
 SEEDS=${SEEDS:-5}
 MNIST_SEEDS=${MNIST_SEEDS:-10}
 PER_DISPATCH=${PER_DISPATCH:-50}
+SWEEPS=${SWEEPS-"mnist:mnist:$MNIST_SEEDS consistency:mnist_consistency:$SEEDS ss:mnist_ss:$SEEDS"}
+EARLY_EVAL=${EARLY_EVAL-mnist}    # the runs also evaluated at step EARLY
 TRAIN_LIMIT=${TRAIN_LIMIT:-200}   # seconds, each training process
 EVAL_LIMIT=${EVAL_LIMIT:-200}     # seconds, each evaluation process
 mkdir -p "$OUT" "$RUNS"
@@ -55,14 +61,16 @@ evaluate() {   # name config step|latest (latest: the last checkpoint, STEPS unl
 }
 
 echo "sweeps: $STEPS steps, $PER_DISPATCH per call; $(date -u)" | tee -a "$LOG"
-train mnist mnist "$MNIST_SEEDS" &
-train consistency mnist_consistency "$SEEDS" &
-train ss mnist_ss "$SEEDS" &
+for spec in $SWEEPS; do
+  IFS=: read -r name config seeds <<< "$spec"
+  train "$name" "$config" "$seeds" &
+done
 wait
-evaluate mnist mnist latest &
-evaluate consistency mnist_consistency latest &
-evaluate ss mnist_ss latest &
-evaluate mnist mnist "$EARLY" &
+for spec in $SWEEPS; do
+  IFS=: read -r name config seeds <<< "$spec"
+  evaluate "$name" "$config" latest &
+  case " $EARLY_EVAL " in *" $name "*) evaluate "$name" "$config" "$EARLY" & ;; esac
+done
 wait
 for f in "$RUNS"/*.eval_seeds.*.md; do echo "== $f"; cat "$f"; done | tee -a "$LOG"
 (cd "$RUNS" && find . \( -name metrics.jsonl -o -name config.json -o -name metrics.json \
