@@ -192,7 +192,9 @@ def train_step(state: TrainState, batch: Dict[str, jax.Array], rng: jax.Array,
   (spec.guided) on them; metrics then add ss/labelled (the share of labelled images) and
   ss/ce (the supervised cross-entropy, times that share). With config.consistency.weight
   > 0, metrics add consistency/cat0, ...: I(y; y') in nats between Q's categories for the
-  real images and their deformed copies (consistency.py).
+  real images and their deformed copies (consistency.py). CGAN (spec.conditional): the
+  labels are D's condition instead. VAE-GAN (state.vae): E is updated too, and metrics add
+  vae/kl and vae/reconstruction (vaegan.py).
   """
   spec, objective, consistency = state.spec, state.objective, state.consistency
   generator, discriminator = state.generator, state.discriminator
