@@ -366,8 +366,11 @@ def reconstruction_figures(model: api.InfoGAN, images, labels, out_dir: str) -> 
                              value_range=value_range,
                              row_labels=['real', 'reconstructed'] * 4)
   steps = 10
-  pairs = [(i, next(j for j in range(len(labels)) if labels[j] != labels[i]))
-           for i in range(5)]
+  pairs, i = [], 0   # consecutive test images, each with the next one of another label
+  while len(pairs) < 5:
+    j = next(j for j in range(i + 1, len(labels)) if labels[j] != labels[i])
+    pairs.append((i, j))
+    i = j + 1
   ends = model.encode(np.stack([images[i] for pair in pairs for i in pair]))
   t = np.linspace(0.0, 1.0, steps)[None, :, None]
   path = ends[0::2, None] * (1 - t) + ends[1::2, None] * t     # [pairs, steps, d]
