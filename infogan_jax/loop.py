@@ -46,7 +46,8 @@ def save_samples(state, config, workdir: str, step: int) -> str:
                                     title=f'step {step}: colour = categorical code')
   return plotting.category_samples(generate, state.spec, rng, path,
                                    models.output_range(config.model.output_activation),
-                                   title=f'step {step}: rows = categorical code 0')
+                                   title=f'step {step}: rows = categorical code 0'
+                                   if state.spec.categorical else f'step {step}: samples')
 
 
 def train(config, workdir: str, restart: bool = False):
