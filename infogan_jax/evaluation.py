@@ -467,7 +467,8 @@ SEED_TABLE = {'categorical_accuracy': 'test accuracy (matched)',
               'frechet_distance': 'Frechet distance',
               'reconstruction_label_accuracy': 'label kept by reconstructions',
               'frechet_distance_reconstructions': 'Frechet distance, reconstructions',
-              'reconstruction_pixel_mse': 'reconstruction pixel MSE'}
+              'reconstruction_pixel_mse': 'reconstruction pixel MSE',
+              'mig': 'MIG', 'shape_accuracy': 'shape from cat0 (matched)'}
 
 
 # The label-free criterion that config.eval.restarts chooses runs by (metrics.json name).
