@@ -152,8 +152,13 @@ def _apply_with_features(module, params, stats, x):
   """_apply_train that also returns D's sown features (models._trunk), flattened."""
   out, new = module.apply({'params': params, 'batch_stats': stats}, x, train=True,
                           mutable=['batch_stats', 'intermediates'])
-  features = new['intermediates']['features'][0]
-  return out, new.get('batch_stats', {}), features.reshape(features.shape[0], -1)
+  return out, new.get('batch_stats', {}), _sown_features(new)
+
+
+def _sown_features(collections) -> jax.Array:
+  """The features models._trunk sows, from an apply's mutable collections: [N, F]."""
+  features = collections['intermediates']['features'][0]
+  return features.reshape(features.shape[0], -1)
 
 
 def _pmean(tree, axis_name):
@@ -418,5 +423,4 @@ def discriminator_features(state: TrainState, images: jax.Array) -> jax.Array:
   _, sown = state.discriminator.apply(
       {'params': state.d_params, 'batch_stats': state.d_stats}, images, train=False,
       mutable=['intermediates'])
-  features = sown['intermediates']['features'][0]
-  return features.reshape(features.shape[0], -1)
+  return _sown_features(sown)
