@@ -88,9 +88,13 @@ class InfoGAN:
   def raw_outputs(self, images, batch_size: int = 1000):
     """(D's logits [N], Q's split output: logits and means) for many images, batched;
     `images` as `infer` takes them."""
+    return self._batched(step_lib.infer, images, batch_size)
+
+  def _batched(self, fn, images, batch_size: int):
+    """fn(state, images) over checked images in batches, its outputs concatenated (numpy)."""
     images = self._images(images)
     batch_size = _count('batch_size', batch_size)
-    parts = [step_lib.infer(self.state, jnp.asarray(images[i:i + batch_size]))
+    parts = [fn(self.state, jnp.asarray(images[i:i + batch_size]))
              for i in range(0, len(images), batch_size)]
     return jax.tree.map(lambda *xs: np.concatenate([np.asarray(x) for x in xs]), *parts)
 
@@ -119,14 +123,8 @@ class InfoGAN:
       raise InputError('this run has no encoder (config.vae.encoder=False): encode and '
                        'reconstruct need a VAE-GAN or VAE run (configs/vaegan.py, '
                        'configs/vae.py)')
-    images = self._images(images)
-    batch_size = _count('batch_size', batch_size)
-    parts = [step_lib.encode(self.state, jnp.asarray(images[i:i + batch_size]))
-             for i in range(0, len(images), batch_size)]
-    mean = np.concatenate([np.asarray(m) for m, _ in parts])
-    if not return_std:
-      return mean
-    return mean, np.exp(0.5 * np.concatenate([np.asarray(v) for _, v in parts]))
+    mean, log_var = self._batched(step_lib.encode, images, batch_size)
+    return (mean, np.exp(0.5 * log_var)) if return_std else mean
 
   def reconstruct(self, images, batch_size: int = 1000) -> np.ndarray:
     """G(posterior mean of E(x)): the run's reconstructions of images, [N, H, W, C] in

@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 import tensorflow_datasets as tfds
 
-from configs import celeba, svhn
+from configs import celeba, svhn, tiny
 from infogan_jax import (config_validation, errors, evaluation, input_pipeline, latents, loop,
                          models)
 from infogan_jax import workdir as workdir_lib
@@ -16,12 +16,9 @@ from infogan_jax import step as step_lib
 
 
 def _short(config):
-  config.batch_size = 8
+  """The paper's networks on tiny's seconds-long run, 2 steps."""
+  config = tiny.short_run(config)
   config.num_train_steps = 2
-  config.shuffle_buffer = 16
-  config.log_every_steps = 1
-  config.sample_every_steps = 2
-  config.checkpoint_every_steps = 2
   config.eval.num_samples = 16
   return config
 

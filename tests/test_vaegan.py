@@ -49,13 +49,9 @@ def test_reconstruction_error_is_a_gaussian_log_likelihood_of_the_target():
 
 def _small(config):
   """configs/vaegan.py (or vae.py) on tiny's MNIST-shaped networks."""
-  small = tiny.get_config()
-  config.model = small.model
+  config.model = tiny.get_config().model
   config.latent.noise_dim = 8
-  for field in ('batch_size', 'num_train_steps', 'shuffle_buffer', 'log_every_steps',
-                'sample_every_steps', 'checkpoint_every_steps', 'keep_checkpoints'):
-    config[field] = small[field]
-  return config
+  return tiny.short_run(config)
 
 
 def _sgd(state, d_frozen=False):
