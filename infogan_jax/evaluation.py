@@ -163,7 +163,7 @@ def activation_figure(model: api.InfoGAN, out_dir: str) -> str:
   return plotting.image_grid(
       images.reshape((-1,) + images.shape[2:]), len(MAXIMISED_UNITS), MAXIMISED_IMAGES,
       os.path.join(out_dir, 'activation_maximisation.png'),
-      title=f"D's {MAXIMISED_LAYER} units: G's input\noptimised (activation before->after)",
+      title=f"D's {MAXIMISED_LAYER} units:\nG's input optimised\n(activation before->after)",
       value_range=models.output_range(model.config.model.output_activation),
       row_labels=labels)
 
