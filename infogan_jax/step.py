@@ -376,7 +376,7 @@ def train_step(state: TrainState, batch: Dict[str, jax.Array], rng: jax.Array,
     metrics.update({'vae/kl': kl, 'vae/reconstruction': llike})
   metrics = _pmean(metrics, axis_name)
   # Non-finite guard, on the all-reduced values (the same on every device): bit 0 any
-  # loss or metric, bit 1 D/Q's gradients, bit 2 G's gradients; 0 = all finite.
+  # loss or metric, bit 1 D/Q's gradients, bit 2 G's (and E's) gradients; 0 = all finite.
   # reliability.NonFiniteGuard reads it on the host.
   nonfinite = (_any_nonfinite(metrics).astype(jnp.int32)
                + 2 * _any_nonfinite(d_grads).astype(jnp.int32)
