@@ -78,3 +78,25 @@ def test_bad_dataset_settings_are_named():
   config.latent.guided_code = 0
   with pytest.raises(errors.ConfigError, match="needs labels; config.dataset='celeba'"):
     config_validation.validate(config, num_processes=1, num_devices=1)
+
+
+def test_offline_without_prepared_data_names_the_way_to_prepare_it(tmp_path, monkeypatch):
+  """SVHN not prepared in config.data_dir and no network: one error naming `tfds build` and
+  config.data_dir, raised before any training work (TFDS would retry for minutes)."""
+  config = svhn.get_config()
+  config.data_dir = str(tmp_path / 'tfds')
+  calls = []
+
+  def offline_load(name, download=True, **kwargs):
+    calls.append((name, download))
+    if not download:
+      raise AssertionError('Dataset svhn_cropped: could not find data in ' + config.data_dir)
+    raise ConnectionError('Failed to establish a new connection')
+
+  monkeypatch.setattr(tfds, 'load', offline_load)
+  with pytest.raises(errors.DatasetUnavailableError) as raised:
+    input_pipeline.check_available(config)
+  message = str(raised.value)
+  assert calls == [('svhn_cropped', False), ('svhn_cropped', True)]
+  assert 'tfds build svhn_cropped' in message and 'config.data_dir' in message
+  assert config.data_dir in message and 'ConnectionError' in message
