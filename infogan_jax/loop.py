@@ -93,6 +93,7 @@ def train(config, workdir: str, restart: bool = False):
     print(f'Training steps {start_step}..{config.num_train_steps} in {where}', flush=True)
     last_time, last_step = time.perf_counter(), start_step
     stopped_by, next_stop_check = None, start_step
+    in_flight = reliability.CallsInFlight()
     step = start_step
     while step < config.num_train_steps:
       if step >= next_stop_check:
@@ -107,6 +108,7 @@ def train(config, workdir: str, restart: bool = False):
                          (config.log_every_steps, config.sample_every_steps,
                           config.checkpoint_every_steps) if interval])
       state, metrics = dispatch(state, step, num_steps)
+      in_flight.add(metrics)
       if not runs[0].recorded:   # the run has started: restored, compiled, one call done
         jax.block_until_ready(metrics)   # (its failures surface here, not after recording)
       for run in runs:

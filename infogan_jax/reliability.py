@@ -3,6 +3,10 @@
 - `StopSignals`: SIGTERM / SIGINT only set a flag; the training loop reads it between
   steps, saves a checkpoint at the current step, flushes its logs and returns normally
   (train.py then exits 0). A second signal of either kind gives up waiting.
+- `CallsInFlight`: JAX returns from a jitted call before the device has run it, so a loop
+  that syncs only at log steps queues every call up to the next one, and a stop request
+  would wait for all of them (minutes at a long log interval on a slow host, past a
+  scheduler's grace period). The loop waits for the oldest of more than two calls.
 - `NonFiniteGuard`: `train_step` returns `metrics['nonfinite']`, a bitmask computed inside
   the jitted step (0: every loss, metric and gradient is finite). The trainer keeps the
   per-step flags on device and fetches them only at checks (every log interval, before
@@ -14,10 +18,12 @@ The workdir's record of its config, and --restart, are in workdir.py.
 """
 from __future__ import annotations
 
+import collections
 import signal
 import threading
-from typing import Dict, List, Optional, Tuple
+from typing import Any, Dict, List, Optional, Tuple
 
+import jax
 import numpy as np
 
 from infogan_jax.errors import NonFiniteError
@@ -81,6 +87,26 @@ def agree_on_stop(requested: bool) -> bool:
   flags = multihost_utils.process_allgather(np.asarray(requested, np.int32))
   return bool(np.any(flags))
 
+
+
+# How many dispatched train-step calls the host may be ahead of the device by.
+MAX_CALLS_IN_FLIGHT = 2
+
+
+class CallsInFlight:
+  """Bounds how far the host runs ahead of the device: `add(outputs)` after each dispatch
+  (its small outputs, e.g. the metrics: holding them keeps no large buffers alive) waits
+  until no more than `limit` added calls are unfinished. With two, the device always has
+  the next call queued while the host waits, and a stop request is seen within two calls."""
+
+  def __init__(self, limit: int = MAX_CALLS_IN_FLIGHT):
+    self.limit = limit
+    self._pending = collections.deque()
+
+  def add(self, outputs: Any) -> None:
+    self._pending.append(outputs)
+    while len(self._pending) > self.limit:
+      jax.block_until_ready(self._pending.popleft())
 
 # --- non-finite losses and gradients ----------------------------------------------------
 # config.on_nonfinite: 'stop' ends the run at a NaN/Inf step, 'skip' drops its update.

@@ -141,6 +141,24 @@ def test_sigint_stops_after_the_current_step_and_restores_handlers(tmp_path, mon
   assert [r['step'] for r in _records(workdir)] == [5, 8]   # the partial interval too
 
 
+def test_the_host_waits_for_the_oldest_of_more_than_two_calls():
+  """A stop request is seen within two calls: the loop never queues more (CallsInFlight)."""
+  waited = []
+
+  class Output:   # stands in for a call's metrics; jax.block_until_ready calls this
+    def __init__(self, call):
+      self.call = call
+
+    def block_until_ready(self):
+      waited.append(self.call)
+      return self
+
+  in_flight = reliability.CallsInFlight(limit=2)
+  for call in range(5):
+    in_flight.add({'d_loss': Output(call)})
+    assert waited == list(range(max(0, call - 1)))   # all but the last two are done
+
+
 def test_a_second_signal_stops_waiting():
   # Python installs default_int_handler only when SIGINT is not ignored at start-up; a job
   # a non-interactive shell starts in the background inherits SIG_IGN. Start from it here.
