@@ -469,6 +469,9 @@ SEED_TABLE = {'categorical_accuracy': 'test accuracy (matched)',
               'frechet_distance_reconstructions': 'Frechet distance, reconstructions',
               'reconstruction_pixel_mse': 'reconstruction pixel MSE',
               'mig': 'MIG', 'shape_accuracy': 'shape from cat0 (matched)'}
+# Columns where lower is better: their worst seed is the highest value.
+LOWER_IS_BETTER = ('frechet_distance', 'frechet_distance_reconstructions',
+                   'reconstruction_pixel_mse')
 
 
 # The label-free criterion that config.eval.restarts chooses runs by (metrics.json name).
@@ -499,7 +502,7 @@ def _check_restarts(num_seeds: int, restarts: int):
 
 def run_seeds(config, workdir: str, step=None, samples_only: bool = False) -> dict:
   """Evaluates every seed of a config.num_seeds run (workdir/seed_<n>/) and writes
-  workdir/eval_seeds.md: the per-seed table and the median, min and max of each headline
+  workdir/eval_seeds.md: the per-seed table and the median, worst and best of each headline
   metric; with config.eval.restarts = R > 1 also the table of the runs `select_restarts`
   keeps (one per R consecutive seeds). Returns {seed: metrics}."""
   workdir = os.path.expanduser(workdir)
@@ -543,16 +546,20 @@ def _lookup(metrics: dict, name: str):
 
 
 def render_seed_table(results: dict) -> str:
-  """A Markdown table: one row per seed, then median, min and max of each column."""
+  """A Markdown table: one row per seed, then each column's median, worst and best seed's
+  value (worst: the lowest, or the highest for LOWER_IS_BETTER columns)."""
   names = [n for n in SEED_TABLE if any(_lookup(m, n) is not None for m in results.values())]
   lines = ['| seed | step | ' + ' | '.join(SEED_TABLE[n] for n in names) + ' |',
            '|---' * (2 + len(names)) + '|']
   for seed, m in sorted(results.items()):
     lines.append(f'| {seed} | {m["step"]} | '
                  + ' | '.join(f'{_lookup(m, n):.4g}' for n in names) + ' |')
-  for label, fn in (('median', np.median), ('min', np.min), ('max', np.max)):
-    values = [fn([_lookup(m, n) for m in results.values()]) for n in names]
-    lines.append(f'| **{label}** | | ' + ' | '.join(f'{v:.4g}' for v in values) + ' |')
+  columns = {n: [_lookup(m, n) for m in results.values()] for n in names}
+  worst = {n: (max if n in LOWER_IS_BETTER else min)(v) for n, v in columns.items()}
+  best = {n: (min if n in LOWER_IS_BETTER else max)(v) for n, v in columns.items()}
+  median = {n: np.median(v) for n, v in columns.items()}
+  for label, row in (('median', median), ('worst', worst), ('best', best)):
+    lines.append(f'| **{label}** | | ' + ' | '.join(f'{row[n]:.4g}' for n in names) + ' |')
   return '\n'.join(lines) + '\n'
 
 

@@ -205,13 +205,16 @@ def test_seeds_trained_together_equal_each_seed_alone(tmp_path):
     evaluation.run_seeds(cfg, str(tmp_path / 'seeds'))
 
 
-def test_seed_table_has_every_seed_and_median_min_max():
+def test_seed_table_has_every_seed_and_median_worst_best():
   from infogan_jax import evaluation
-  results = {s: {'step': 3000, 'categorical_accuracy': a, 'L_I': {'cat0': l}}
-             for s, a, l in [(0, 0.71, 2.1), (1, 0.871, 2.2), (2, 0.877, 2.25),
-                             (3, 0.951, 2.29), (4, 0.762, 2.0)]}
+  results = {s: {'step': 3000, 'categorical_accuracy': a, 'L_I': {'cat0': l},
+                 'frechet_distance': f}
+             for s, a, l, f in [(0, 0.71, 2.1, 9.5), (1, 0.871, 2.2, 4.0), (2, 0.877, 2.25, 3.5),
+                                (3, 0.951, 2.29, 3.0), (4, 0.762, 2.0, 5.0)]}
   table = evaluation.render_seed_table(results).splitlines()
-  assert table[0] == '| seed | step | test accuracy (matched) | L_I cat0 (nats) |'
-  assert table[2] == '| 0 | 3000 | 0.71 | 2.1 |'
-  assert table[-3:] == ['| **median** | | 0.871 | 2.2 |', '| **min** | | 0.71 | 2 |',
-                        '| **max** | | 0.951 | 2.29 |']
+  assert table[0] == ('| seed | step | test accuracy (matched) | L_I cat0 (nats) '
+                      '| Frechet distance |')
+  assert table[2] == '| 0 | 3000 | 0.71 | 2.1 | 9.5 |'
+  # Worst: the lowest accuracy and L_I, but the highest Frechet distance.
+  assert table[-3:] == ['| **median** | | 0.871 | 2.2 | 4 |', '| **worst** | | 0.71 | 2 | 9.5 |',
+                        '| **best** | | 0.951 | 2.29 | 3 |']
