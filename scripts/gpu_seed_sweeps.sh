@@ -11,6 +11,8 @@
 #   mnist   configs/mnist.py         (the paper's InfoGAN)        seeds 0 .. MNIST_SEEDS-1
 #   consistency  configs/mnist_consistency.py  (+ consistency term)  seeds 0 .. SEEDS-1
 #   ss      configs/mnist_ss.py      (ss-InfoGAN, 10 labels/digit) seeds 0 .. SEEDS-1
+# ss-InfoGAN with the consistency term against without (issue 20):
+#   SWEEPS="ss:mnist_ss:5 sscons:mnist_ss_consistency:5" bash scripts/gpu_seed_sweeps.sh
 # The GAN family's MNIST table and VAE-GAN against the VAE:
 #   SWEEPS="dcgan:dcgan:3 cgan:cgan:3 acgan:acgan:3 wgan_gp:wgan_gp:3 iwgan:infogan_wgan_gp:3
 #           vaegan:vaegan:3 vae:vae:3" EARLY_EVAL= bash scripts/gpu_seed_sweeps.sh
