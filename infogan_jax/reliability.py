@@ -88,7 +88,6 @@ def agree_on_stop(requested: bool) -> bool:
   return bool(np.any(flags))
 
 
-
 # How many dispatched train-step calls the host may be ahead of the device by.
 MAX_CALLS_IN_FLIGHT = 2
 
