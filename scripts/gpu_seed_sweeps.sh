@@ -52,7 +52,7 @@ overrides() {   # "a.b=1,c=2" -> --config.a.b=1 --config.c=2
 }
 
 train() {   # name config seeds steps overrides
-  local start=$SECONDS
+  local start=$SECONDS extra
   mapfile -t extra < <(overrides "$5")
   # Checkpoints every EARLY steps, or every fifth of the run if that is sooner: a run stopped
   # by TRAIN_LIMIT saves on SIGTERM and is evaluated where it got to.
@@ -66,7 +66,7 @@ train() {   # name config seeds steps overrides
 }
 
 evaluate() {   # name config step|latest overrides (latest: the last checkpoint)
-  local start=$SECONDS step=()
+  local start=$SECONDS step=() extra
   mapfile -t extra < <(overrides "$4")
   [ "$3" = latest ] || step=(--step="$3")
   timeout "$EVAL_LIMIT" python3 eval.py --config="configs/$2.py" --workdir="$RUNS/$1" \
@@ -78,14 +78,14 @@ evaluate() {   # name config step|latest overrides (latest: the last checkpoint)
 
 echo "sweeps: $STEPS steps, $PER_DISPATCH per call; $(date -u)" | tee -a "$LOG"
 for spec in $SWEEPS; do
-  IFS=: read -r name config seeds steps extra <<< "$spec"
-  train "$name" "$config" "$seeds" "${steps:-$STEPS}" "$extra" &
+  IFS=: read -r name config seeds steps settings <<< "$spec"
+  train "$name" "$config" "$seeds" "${steps:-$STEPS}" "$settings" &
 done
 wait
 for spec in $SWEEPS; do
-  IFS=: read -r name config seeds steps extra <<< "$spec"
-  evaluate "$name" "$config" latest "$extra" &
-  case " $EARLY_EVAL " in *" $name "*) evaluate "$name" "$config" "$EARLY" "$extra" & ;; esac
+  IFS=: read -r name config seeds steps settings <<< "$spec"
+  evaluate "$name" "$config" latest "$settings" &
+  case " $EARLY_EVAL " in *" $name "*) evaluate "$name" "$config" "$EARLY" "$settings" & ;; esac
 done
 wait
 for f in "$RUNS"/*.eval_seeds.*.md; do echo "== $f"; cat "$f"; done | tee -a "$LOG"
