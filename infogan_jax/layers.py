@@ -1,8 +1,12 @@
-"""Up-sampling by a stride-2 transposed convolution, written so XLA runs it fast on CPU.
+"""Stride-2 convolutions, down and up, written as matrix products and slices so that XLA
+runs them fast on CPU, and batches them well when several seeds train at once (jax.vmap).
 
 `ConvTranspose2x` holds exactly the parameters of
 ``flax.linen.ConvTranspose(features, (k, k), strides=(2, 2), padding='SAME')`` and
 computes exactly the same function (tests/test_models.py checks outputs and gradients).
+`Conv2x` does the same for D's ``flax.linen.Conv(features, (k, k), strides=(2, 2))`` with
+k // 2 - 1 zeros before and (k - 1) // 2 after (((1, 1), (1, 1)) for k = 4; 'SAME' on even
+sides), also on odd sides.
 
 Why: XLA's CPU backend computes the weight gradient of a stride-2 transposed
 convolution through a dilated convolution about 40x slower than the forward pass.
@@ -15,6 +19,13 @@ convolution's multiply-adds) plus k*k shifted additions into the four output pha
 CPU and GPU. It is also faster than a "sub-pixel" 3x3 convolution to 4*C_out channels,
 which does 9/4 of the multiply-adds (the zero taps included); docs/performance.md has the
 measurements.
+
+The strided convolution is the mirror image: gather each output pixel's k x k block of
+inputs (`gather_blocks`, the adjoint of the overlap-add) and multiply by the kernel
+reshaped to [k*k*C_in, C_out]. Under jax.vmap over seeds (each seed its own kernel) XLA's
+own convolution turns into a grouped one whose weight gradient is a convolution with
+batch_group_count = seeds; here every part stays a (batched) GEMM or a slice
+(docs/performance.md measures both).
 """
 from __future__ import annotations
 
@@ -94,6 +105,18 @@ _overlap_add.defvjp(lambda blocks, k: (_overlap_add(blocks, k), None),
                     lambda k, _, dy: (gather_blocks(dy, k),))
 
 
+@functools.partial(jax.custom_vjp, nondiff_argnums=(1,))
+def _gather_blocks(x, k: int):
+  """`gather_blocks` whose gradient is `overlap_add` (its adjoint), for the same reason
+  `overlap_add`'s is given: autodiff would transpose each strided slice into a padded copy
+  of the whole image."""
+  return gather_blocks(x, k)
+
+
+_gather_blocks.defvjp(lambda x, k: (gather_blocks(x, k), None),
+                      lambda k, _, dblocks: (_overlap_add(dblocks, k),))
+
+
 class ConvTranspose2x(nn.Module):
   """Drop-in for nn.ConvTranspose(features, (k, k), strides=(2, 2), padding='SAME')."""
   features: int
@@ -116,4 +139,34 @@ class ConvTranspose2x(nn.Module):
     blocks = x.reshape(-1, c_in).astype(self.dtype) @ (
         kernel.transpose(2, 0, 1, 3).reshape(c_in, k * k * c_out).astype(self.dtype))
     y = overlap_add(blocks.reshape(batch, h, w, k, k, c_out))
+    return y + bias.astype(self.dtype)
+
+
+class Conv2x(nn.Module):
+  """Drop-in for nn.Conv(features, (k, k), strides=(2, 2),
+  padding=((k // 2 - 1, (k - 1) // 2),) * 2): [N, H, W, C_in] -> [N, H // 2, W // 2, C_out]."""
+  features: int
+  kernel_size: int = 4
+  dtype: Any = jnp.float32
+  param_dtype: Any = jnp.float32
+  kernel_init: Any = nn.initializers.lecun_normal()
+  bias_init: Any = nn.initializers.zeros_init()
+
+  @nn.compact
+  def __call__(self, x):
+    k, c_in, c_out = self.kernel_size, x.shape[-1], self.features
+    if k < 2:
+      raise ValueError(f'Conv2x needs kernel_size >= 2, got {k}')
+    kernel = self.param('kernel', self.kernel_init, (k, k, c_in, c_out), self.param_dtype)
+    bias = self.param('bias', self.bias_init, (c_out,), self.param_dtype)
+    batch, h, w, _ = x.shape
+    # An odd side gets one more zero row (column) at the end, and its last output is cut:
+    # that output would read the added zeros, no other does.
+    x = jnp.pad(x.astype(self.dtype), ((0, 0), (0, h % 2), (0, w % 2), (0, 0)))
+    # block[i, j, t, u] = x[2i + p - t, 2j + p - u]: the mirror image of the kernel's taps.
+    blocks = _gather_blocks(x, k)
+    rows, cols = blocks.shape[1], blocks.shape[2]
+    y = blocks.reshape(-1, k * k * c_in) @ (
+        kernel[::-1, ::-1].reshape(k * k * c_in, c_out).astype(self.dtype))
+    y = y.reshape(batch, rows, cols, c_out)[:, :h // 2, :w // 2]
     return y + bias.astype(self.dtype)

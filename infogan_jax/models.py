@@ -25,6 +25,7 @@ config_validation asks it for them.
 from __future__ import annotations
 
 import functools
+import itertools
 import math
 from typing import Any, Optional, Sequence
 
@@ -32,7 +33,7 @@ import flax.linen as nn
 import jax
 import jax.numpy as jnp
 
-from infogan_jax.layers import ConvTranspose2x
+from infogan_jax.layers import Conv2x, ConvTranspose2x
 
 ARCHS = ('conv', 'deep_conv', 'mlp')
 IMAGE_ARCHS = ('conv', 'deep_conv')   # the architectures for images; 'mlp' for 2-D points
@@ -227,9 +228,12 @@ def _trunk(module, x, train: bool):
       h = act(dense(width)(h))
     module.sow('intermediates', 'features', h)
     return h, layers
-  conv = functools.partial(nn.Conv, kernel_size=(4, 4), strides=(2, 2),
-                           padding=((1, 1), (1, 1)), dtype=module.dtype,
-                           kernel_init=kernel_init)
+  # nn.Conv(width, (4, 4), strides=(2, 2), padding=((1, 1), (1, 1))) as matrix products
+  # (layers.py says why), named as flax would name nn.Conv so that parameters and
+  # checkpoints keep their layout.
+  conv_names = itertools.count()
+  conv = lambda width: Conv2x(width, kernel_size=4, dtype=module.dtype,
+                              kernel_init=kernel_init, name=f'Conv_{next(conv_names)}')
   def trunk_norm(axes):   # LayerNorm over each example's features (all of a map's)
     if module.norm == 'batch':
       return bn()
