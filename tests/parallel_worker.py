@@ -7,7 +7,7 @@ XLA_FLAGS (set by the caller) force the device count.
     python tests/parallel_worker.py equivalence OUT_DIR [ss]
         a few steps of the tiny conv config (BatchNorm) on 1 device and on all devices,
         same global batch and latents; writes OUT_DIR/{init,one,all}.npz (init: before
-        training). `ss`: ss-InfoGAN's guided code, labelled batches on steps 0 and 2;
+        training). `ss`: ss-InfoGAN's guided code, labelled batches on even steps;
         `wgan_gp`: WGAN-GP with 2 critic steps per G step; `consistency`: the consistency
         term (deformed copies, IIC's agreement from the global batch's joint); `minibatch`:
         minibatch discrimination over the global batch; `cgan`: D reading each image's
@@ -32,7 +32,7 @@ def _save(path, variables):
   np.savez(path, **{jax.tree_util.keystr(k): np.asarray(v) for k, v in leaves})
 
 
-def equivalence(out_dir, steps=3, semi_supervised=False, wgan_gp=False, consistency=False,
+def equivalence(out_dir, steps=2, semi_supervised=False, wgan_gp=False, consistency=False,
                 minibatch=False, cgan=False, vaegan=False):
   import jax
   import numpy as np

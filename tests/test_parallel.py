@@ -41,7 +41,7 @@ def _load(path):
 @pytest.mark.parametrize('variant', ['infogan', 'ss', 'wgan_gp', 'consistency', 'minibatch',
                                      'cgan', 'vaegan'])
 def test_four_devices_give_the_parameters_of_one_device(tmp_path, variant):
-  """Same global batch and latents, 3 steps of the conv config (with BatchNorm); `ss`:
+  """Same global batch and latents, 2 steps of the conv config (with BatchNorm); `ss`:
   ss-InfoGAN's guided code, with labelled and unlabelled batches; `wgan_gp`: the gradient
   penalty and the critic steps; `consistency`: deformed copies and IIC's agreement, whose
   joint is the global batch's; `minibatch`: minibatch discrimination, whose features compare
@@ -63,7 +63,11 @@ def test_four_devices_give_the_parameters_of_one_device(tmp_path, variant):
   for name in [n for n in one if n not in init]:  # metrics
     np.testing.assert_allclose(four[name], one[name], rtol=1e-4 * noise, atol=1e-6 * noise,
                                err_msg=name)
-  # Parameters and BatchNorm statistics: compare what the three steps changed, norm-wise.
+  # Two steps, not three: at this scenario's third step some unit of the tiny networks sits
+  # at its ReLU kink for one image, so G's gradient jumps with rounding. Measured with one
+  # device and nothing else changed but XLA's optimisation level: the step's losses agree to
+  # 1e-7, G's updates differ by 0.3-0.8% in every layer (2.6e-6 after two steps).
+  # Parameters and BatchNorm statistics: compare what the two steps changed, norm-wise.
   # Per-device BatchNorm statistics or a wrongly averaged gradient change the update by
   # O(1) (per-device statistics: error 2.2x the update's norm); float32 reduction order
   # changes it by ~1e-4 (measured up to 1.8e-4 on an AMD EPYC at XLA's optimisation
