@@ -121,9 +121,10 @@ def make_device_data_steps(mesh, batch_size: int, output_activation: str,
 
     steps = [first_step + i for i in range(num_steps)]
     if stacked and unroll:
-      # On CPU, vmap turns the products of S different parameter sets into batched and
-      # grouped ones that XLA's CPU backend runs about 2x slower per seed than S separate
-      # steps (docs/performance.md); there is no idle hardware to fill, so each seed takes
+      # On CPU, vmap turns the products of S different parameter sets into batched ones
+      # (grouped convolutions too, before layers.Conv2x) that XLA's CPU backend ran about
+      # 2x slower per seed than S separate steps (docs/performance.md; not measured again
+      # since Conv2x); there is no idle hardware to fill, so each seed takes
       # its steps on its own, one seed after another, in the same program (its state
       # taken out of the stack once per call).
       take = lambda tree, i: jax.tree.map(lambda x: x[i], tree)
