@@ -117,8 +117,9 @@ _gather_blocks.defvjp(lambda x, k: (gather_blocks(x, k), None),
                       lambda k, _, dblocks: (_overlap_add(dblocks, k),))
 
 
-class ConvTranspose2x(nn.Module):
-  """Drop-in for nn.ConvTranspose(features, (k, k), strides=(2, 2), padding='SAME')."""
+class _Stride2(nn.Module):
+  """The parameters of a k x k, stride-2 convolution (flax's layout: kernel [k, k, C_in, C_out],
+  bias [C_out]), shared by the two layers below."""
   features: int
   kernel_size: int = 4
   dtype: Any = jnp.float32
@@ -126,39 +127,40 @@ class ConvTranspose2x(nn.Module):
   kernel_init: Any = nn.initializers.lecun_normal()
   bias_init: Any = nn.initializers.zeros_init()
 
+  def _kernel_and_bias(self, c_in: int):
+    k = self.kernel_size
+    if k < 2:
+      raise ValueError(f'{type(self).__name__} needs kernel_size >= 2, got {k}')
+    kernel = self.param('kernel', self.kernel_init, (k, k, c_in, self.features),
+                        self.param_dtype)
+    bias = self.param('bias', self.bias_init, (self.features,), self.param_dtype)
+    return kernel.astype(self.dtype), bias.astype(self.dtype)
+
+
+class ConvTranspose2x(_Stride2):
+  """Drop-in for nn.ConvTranspose(features, (k, k), strides=(2, 2), padding='SAME')."""
+
   @nn.compact
   def __call__(self, x):
     k, c_in, c_out = self.kernel_size, x.shape[-1], self.features
-    if k < 2:
-      raise ValueError(f'ConvTranspose2x needs kernel_size >= 2, got {k}')
-    kernel = self.param('kernel', self.kernel_init, (k, k, c_in, c_out), self.param_dtype)
-    bias = self.param('bias', self.bias_init, (c_out,), self.param_dtype)
+    kernel, bias = self._kernel_and_bias(c_in)
     batch, h, w, _ = x.shape
 
     # Every input pixel's k x k block of contributions: one matrix product.
     blocks = x.reshape(-1, c_in).astype(self.dtype) @ (
-        kernel.transpose(2, 0, 1, 3).reshape(c_in, k * k * c_out).astype(self.dtype))
+        kernel.transpose(2, 0, 1, 3).reshape(c_in, k * k * c_out))
     y = overlap_add(blocks.reshape(batch, h, w, k, k, c_out))
-    return y + bias.astype(self.dtype)
+    return y + bias
 
 
-class Conv2x(nn.Module):
+class Conv2x(_Stride2):
   """Drop-in for nn.Conv(features, (k, k), strides=(2, 2),
   padding=((k // 2 - 1, (k - 1) // 2),) * 2): [N, H, W, C_in] -> [N, H // 2, W // 2, C_out]."""
-  features: int
-  kernel_size: int = 4
-  dtype: Any = jnp.float32
-  param_dtype: Any = jnp.float32
-  kernel_init: Any = nn.initializers.lecun_normal()
-  bias_init: Any = nn.initializers.zeros_init()
 
   @nn.compact
   def __call__(self, x):
     k, c_in, c_out = self.kernel_size, x.shape[-1], self.features
-    if k < 2:
-      raise ValueError(f'Conv2x needs kernel_size >= 2, got {k}')
-    kernel = self.param('kernel', self.kernel_init, (k, k, c_in, c_out), self.param_dtype)
-    bias = self.param('bias', self.bias_init, (c_out,), self.param_dtype)
+    kernel, bias = self._kernel_and_bias(c_in)
     batch, h, w, _ = x.shape
     # An odd side gets one more zero row (column) at the end, and its last output is cut:
     # that output would read the added zeros, no other does.
@@ -166,7 +168,6 @@ class Conv2x(nn.Module):
     # block[i, j, t, u] = x[2i + p - t, 2j + p - u]: the mirror image of the kernel's taps.
     blocks = _gather_blocks(x, k)
     rows, cols = blocks.shape[1], blocks.shape[2]
-    y = blocks.reshape(-1, k * k * c_in) @ (
-        kernel[::-1, ::-1].reshape(k * k * c_in, c_out).astype(self.dtype))
+    y = blocks.reshape(-1, k * k * c_in) @ kernel[::-1, ::-1].reshape(k * k * c_in, c_out)
     y = y.reshape(batch, rows, cols, c_out)[:, :h // 2, :w // 2]
-    return y + bias.astype(self.dtype)
+    return y + bias
