@@ -90,7 +90,7 @@ def make_device_data_steps(mesh, batch_size: int, output_activation: str,
 
   `stacked`: several seeds at once. `state` holds their states stacked on a leading axis,
   `seed` is a vector and `orders` has a leading seed axis; each seed's step is the step
-  it takes alone, under jax.vmap (on CPU: one after another). Metrics are then
+  it takes alone, under jax.vmap. Metrics are then
   [num_steps, seeds].
   """
   rows = batch_size // mesh.size
@@ -120,26 +120,6 @@ def make_device_data_steps(mesh, batch_size: int, output_activation: str,
       return seed_step(state, seed, orders, labelled, step)
 
     steps = [first_step + i for i in range(num_steps)]
-    if stacked and unroll:
-      # On CPU, vmap turns the products of S different parameter sets into batched ones
-      # (grouped convolutions too, before layers.Conv2x) that XLA's CPU backend ran about
-      # 2x slower per seed than S separate steps (docs/performance.md; not measured again
-      # since Conv2x); there is no idle hardware to fill, so each seed takes
-      # its steps on its own, one seed after another, in the same program (its state
-      # taken out of the stack once per call).
-      take = lambda tree, i: jax.tree.map(lambda x: x[i], tree)
-      stack = lambda trees: jax.tree.map(lambda *x: jnp.stack(x), *trees)
-      states, history = [], []
-      for i in range(len(seed)):
-        seed_state, seed_metrics = take(state, i), []
-        seed_labelled = None if labelled is None else take(labelled, i)
-        for step in steps:
-          seed_state, metrics = seed_step(seed_state, seed[i], orders[i], seed_labelled,
-                                          step)
-          seed_metrics.append(metrics)
-        states.append(seed_state)
-        history.append(stack(seed_metrics))
-      return stack(states), jax.tree.map(lambda *x: jnp.stack(x, axis=1), *history)
     if unroll or num_steps == 1:
       history = []
       for step in steps:
