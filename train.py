@@ -50,7 +50,11 @@ def main(argv):
                                     FLAGS.process_id, enable=FLAGS.distributed)
   except (ValueError, TypeError) as e:  # e.g. --num_processes without --process_id
     cli.fail('train.py', f'cannot start jax.distributed: {e}')
-  from infogan_jax import loop
+  import jax
+  from infogan_jax import host_memory, loop
+  advice = host_memory.advice(jax.default_backend())
+  if advice and jax.process_index() == 0:
+    print(advice, flush=True)
   cli.run('train.py', FLAGS.workdir,
           lambda: loop.train(FLAGS.config, FLAGS.workdir, restart=FLAGS.restart))
 

@@ -6,9 +6,14 @@ Prints the median ms per call of: one seed's step; S seeds' steps under jax.vmap
 config.num_seeds trains them, parallel.make_device_data_steps); the same S steps one after
 another in one program (how that function trained them on CPU before D's convolutions became
 matrix products, layers.Conv2x). MNIST config, batch 128, one fixed batch per seed.
+Also the minor page faults per call: with glibc's malloc the stacked arrays of several
+seeds are fresh mmaps every call; preloading tcmalloc removes them (host_memory.py):
+
+    LD_PRELOAD=/usr/lib/x86_64-linux-gnu/libtcmalloc_minimal.so.4 python benchmarks/seeds_vmap.py
 """
 import argparse
 import os
+import resource
 import statistics
 import sys
 import time
@@ -53,20 +58,26 @@ def main():
               (f'{seeds} seeds one after another', jax.jit(one_after_another),
                (stacked, images, rngs)))
   times = {name: [] for name, _, _ in variants}
+  faults = {name: [] for name, _, _ in variants}
   for _ in range(args.rounds):
     for name, fn, fn_args in variants:
       jax.block_until_ready(fn(*fn_args))   # compiled (first round) and warm
       calls = []
+      before = resource.getrusage(resource.RUSAGE_SELF).ru_minflt
       for _ in range(args.timings):
         start = time.perf_counter()
         jax.block_until_ready(fn(*fn_args))
         calls.append(time.perf_counter() - start)
+      faults[name].append((resource.getrusage(resource.RUSAGE_SELF).ru_minflt - before)
+                          / args.timings)
       times[name].append(statistics.median(calls) * 1e3)
-  print(f'{jax.default_backend()}, batch {config.batch_size}, ms per call (median of '
-        f'{args.timings} per round):')
+  print(f'{jax.default_backend()}, batch {config.batch_size}, LD_PRELOAD='
+        f"{os.environ.get('LD_PRELOAD', '')!r}, ms per call (median of {args.timings} per "
+        'round):')
   for name, per_round in times.items():
     print(f'  {name}: rounds {[round(t) for t in per_round]}, median '
-          f'{statistics.median(per_round):.0f}')
+          f'{statistics.median(per_round):.0f}; page faults per call '
+          f'{statistics.median(faults[name]):,.0f}')
 
 
 if __name__ == '__main__':

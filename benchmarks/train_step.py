@@ -11,6 +11,8 @@ Each measurement runs in a fresh subprocess (cold compile, clean peak memory).
   steps), timed by its own steps/s log without the first interval (compilation, also
   reported); its images/s (of all seeds together) is shown beside the bare step's, with
   their ratio.
+- The bare step's minor page faults per step, and the LD_PRELOAD in effect (every worker
+  inherits it): on a Linux CPU, tcmalloc (infogan_jax/host_memory.py) removes the faults.
 - With a PyTorch interpreter (flag or $TORCH_PYTHON) the reference
   ../shared/bench/torch_reference.py runs in the same invocation, alternating with the
   project (with --device cuda where JAX runs on a GPU), and the table shows the ratio
@@ -57,16 +59,19 @@ def _worker(batch: int, steps: int, warmup: int, precision: str) -> dict:
     state, metrics = step(state, batch_arr, step_lib.step_rng(0, i + 1))
   jax.block_until_ready(state)
   times = []
+  faults = resource.getrusage(resource.RUSAGE_SELF).ru_minflt
   for i in range(steps):
     t = time.perf_counter()
     state, metrics = step(state, batch_arr, step_lib.step_rng(0, i + 100))
     jax.block_until_ready(state)
     times.append(time.perf_counter() - t)
+  faults = resource.getrusage(resource.RUSAGE_SELF).ru_minflt - faults
   ms = statistics.median(times) * 1e3
   return {'impl': 'infogan-jax', 'precision': precision, 'batch': batch,
           'ms_per_step': round(ms, 2), 'images_per_s': round(batch / ms * 1e3, 1),
           'first_step_s': round(compile_s, 2), 'compiles': step._cache_size(),
           'peak_rss_mb': round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
+          'page_faults_per_step': round(faults / steps),
           'jax': jax.__version__, 'finite': bool(np.isfinite(float(metrics['g_loss'])))}
 
 
@@ -90,7 +95,8 @@ def _loop(batch: int, steps: int, precision: str, placement: str, per_dispatch: 
   # steps "ran" 400x faster than the bare step). Each timed interval holds more calls.
   log_every = max(log_every, per_dispatch * (reliability.MAX_CALLS_IN_FLIGHT + 1))
   config.log_every_steps = log_every
-  config.num_train_steps = log_every * (1 + max(1, steps // log_every))
+  # At least three timed intervals (the median of one was the noisiest number in a run).
+  config.num_train_steps = log_every * (1 + max(3, steps // log_every))
   config.sample_every_steps = config.checkpoint_every_steps = 0
   with tempfile.TemporaryDirectory() as workdir:
     loop.train(config, workdir)
@@ -234,6 +240,8 @@ def main():
           'ms_per_step': median('infogan-jax', batch, 'ms_per_step', precision),
           'first_step_s': median('infogan-jax', batch, 'first_step_s', precision),
           'peak_rss_mb': median('infogan-jax', batch, 'peak_rss_mb', precision),
+          'page_faults_per_step': median('infogan-jax', batch, 'page_faults_per_step',
+                                         precision),
           'torch_images_per_s': ref,
           'ratio': round(ips / ref, 2) if ref else None})
       for kind in loops:
@@ -242,6 +250,8 @@ def main():
         rows[-1][f'loop {kind} / bare'] = round(loop_ips / ips, 3) if loop_ips else None
   machine = {'cpus': os.cpu_count(), 'platform': platform.platform(),
              'torch_device': torch_device,
+             # The host allocator (infogan_jax/host_memory.py), inherited by every worker.
+             'ld_preload': os.environ.get('LD_PRELOAD', ''),
              'processor': platform.processor() or platform.machine(),
              'python': platform.python_version(),
              'jax': next((x['jax'] for x in runs if 'jax' in x), None),
@@ -250,12 +260,13 @@ def main():
   print(f'\nmachine: {machine}')
   loop_columns = [c for kind in loops for c in (f'loop {kind} images/s', f'loop {kind} / bare')]
   print('| batch | precision | bare step images/s | ms/step | first step (s) | peak RSS (MB) | '
+        'page faults/step | '
         + ''.join(f'{c} | ' for c in loop_columns)
         + f'torch ({torch_device}) images/s | bare / torch |')
-  print('|---' * (8 + len(loop_columns)) + '|')
+  print('|---' * (9 + len(loop_columns)) + '|')
   for row in rows:
     print('| {batch} | {precision} | {images_per_s} | {ms_per_step} | {first_step_s} | '
-          '{peak_rss_mb} | '.format(**row) + ''.join(f'{row[c]} | ' for c in loop_columns)
+          '{peak_rss_mb} | {page_faults_per_step} | '.format(**row) + ''.join(f'{row[c]} | ' for c in loop_columns)
           + '{torch_images_per_s} | {ratio} |'.format(**row))
   if pipeline:
     print(f'input pipeline: {pipeline["images_per_s"]} images/s at batch {pipeline["batch"]}')
