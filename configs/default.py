@@ -95,6 +95,7 @@ def get_config():
   config.objective.gp_weight = 10.0        # WGAN-GP's lambda
   config.objective.critic_steps = 1        # D updates per G update (WGAN-GP: 5)
   config.objective.label_smoothing = 0.0   # one-sided: D's target for real images is 1 - s
+  config.objective.r1_weight = 0.0         # R1 penalty's gamma on real images; 0: off
 
   # --- ss-InfoGAN (Spurr, Aksan, Hilliges 2017): a few labels guide one code ----------
   # labels_per_class = n > 0: n labelled training images per class, drawn class-balanced

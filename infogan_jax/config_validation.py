@@ -115,6 +115,7 @@ RULES = {
     'objective.adversarial': _choice(*objectives.ADVERSARIAL),
     'objective.gp_weight': _WEIGHT,
     'objective.critic_steps': _POSITIVE,
+    'objective.r1_weight': _WEIGHT,
     'objective.label_smoothing': _number(lo=0, hi=0.5, hi_open=True,
                                          text='a number in [0, 0.5)'),
     # losses
@@ -176,7 +177,7 @@ OPTIONAL = {'on_nonfinite': 'stop', 'gan_baseline': False,
             'model.d_norm': 'batch', 'model.minibatch_kernels': 0,
             'model.minibatch_kernel_dim': 5, 'objective.adversarial': 'nonsaturating',
             'objective.gp_weight': 10.0, 'objective.critic_steps': 1,
-            'objective.label_smoothing': 0.0,
+            'objective.label_smoothing': 0.0, 'objective.r1_weight': 0.0,
             # runs before the consistency term had none: weight 0, no deformation
             'consistency.weight': 0.0, 'consistency.rotation': 0.0, 'consistency.scale': 0.0,
             'consistency.shift': 0.0,
@@ -196,6 +197,17 @@ def _get(config, field):
     except (KeyError, TypeError, AttributeError):
       return _MISSING
   return value
+
+
+def _check_per_image_penalty(config, what: str, example: str = '') -> None:
+  """WGAN-GP's and R1's penalties are on each image's gradient of its own score."""
+  if config.model.arch in models.IMAGE_ARCHS and config.model.d_norm == 'batch':
+    raise ConfigError(f"{what} penalises each image's gradient, which BatchNorm in D couples "
+                      "across the batch: set config.model.d_norm='layer' or 'none'" + example)
+  if config.model.minibatch_kernels:
+    raise ConfigError(f"{what} penalises each image's gradient, which minibatch "
+                      'discrimination couples across the batch: set '
+                      'config.model.minibatch_kernels=0')
 
 
 def _check_cgan(config) -> None:
@@ -279,17 +291,17 @@ def validate(config, num_devices: int = None,
   except ValueError as e:
     raise ConfigError(str(e)) from None
   if config.objective.adversarial == 'wgan_gp':
-    if config.model.arch in models.IMAGE_ARCHS and config.model.d_norm == 'batch':
-      raise ConfigError("config.objective.adversarial='wgan_gp' penalises each image's "
-                        "gradient, which BatchNorm in D couples across the batch: set "
-                        "config.model.d_norm='layer' or 'none' (configs/wgan_gp.py)")
+    _check_per_image_penalty(config, "config.objective.adversarial='wgan_gp'",
+                             ' (configs/wgan_gp.py)')
     if config.objective.label_smoothing:
       raise ConfigError('config.objective.label_smoothing is for the non-saturating GAN; '
                         "WGAN-GP's critic has no targets to smooth")
-    if config.model.minibatch_kernels:
-      raise ConfigError("config.objective.adversarial='wgan_gp' penalises each image's "
-                        'gradient, which minibatch discrimination couples across the batch: '
-                        'set config.model.minibatch_kernels=0')
+  if config.objective.r1_weight:
+    if config.objective.adversarial != 'nonsaturating':
+      raise ConfigError('config.objective.r1_weight is for the non-saturating GAN; '
+                        f"config.objective.adversarial={config.objective.adversarial!r} "
+                        'has its own (wgan_gp: gp_weight) or no D: set it to 0')
+    _check_per_image_penalty(config, 'config.objective.r1_weight > 0')
   _check_vae(config)
   _check_cgan(config)
   ss = config.semi_supervised

@@ -10,6 +10,12 @@ WGAN-GP; each a configurable part of the one train step (step.train_step).
     'none'           no game: D's and G's adversarial losses are 0 (D is not trained), for
                      the plain VAE (vaegan.py, configs/vae.py).
 
+`r1_weight` = gamma > 0 (non-saturating game only): D's loss also gets
+(gamma / 2) * E[||grad_x D(x)||^2] on real images, the R1 penalty (Mescheder, Geiger,
+Nowozin 2018, "Which training methods for GANs do actually converge?"), which damps D's
+slope at the data so that the game converges instead of circling; like WGAN-GP's penalty it
+needs each image's score to depend on that image alone.
+
 `critic_steps` = n: D is updated on every step and G on every n-th (WGAN-GP's n_critic = 5;
 each D update sees a batch of its own, as in the paper's Algorithm 1). The gradient penalty
 needs each example's score to depend on that example alone: no BatchNorm in D's trunk
@@ -36,12 +42,13 @@ class Objective:
   gp_weight: float = 10.0
   critic_steps: int = 1
   label_smoothing: float = 0.0
+  r1_weight: float = 0.0
 
   @classmethod
   def from_config(cls, config) -> 'Objective':
     o = config.objective
     return cls(str(o.adversarial), float(o.gp_weight), int(o.critic_steps),
-               float(o.label_smoothing))
+               float(o.label_smoothing), float(o.r1_weight))
 
   @property
   def wasserstein(self) -> bool:
@@ -83,3 +90,9 @@ class Objective:
     grads = jax.grad(lambda x: jnp.sum(critic(x)))(between)
     norms = jnp.sqrt(jnp.sum(grads.reshape(grads.shape[0], -1) ** 2, axis=1) + 1e-12)
     return jnp.mean((norms - 1.0) ** 2)
+
+  def r1(self, critic, real) -> jax.Array:
+    """R1: the mean over real images of ||grad_x critic(x)||^2 (`critic`: images ->
+    scores, one per image); the loss adds (r1_weight / 2) times it, as in the paper."""
+    grads = jax.grad(lambda x: jnp.sum(critic(x)))(real)
+    return jnp.mean(jnp.sum(grads.reshape(grads.shape[0], -1) ** 2, axis=1))

@@ -277,6 +277,11 @@ def train_step(state: TrainState, batch: Dict[str, jax.Array], rng: jax.Array,
       critic = lambda x: _apply_train(discriminator, d_params, stats, x)[0][0]
       aux['gp'] = objective.penalty(critic, real, lax.stop_gradient(fake), rng, axis_name)
       total = total + objective.gp_weight * aux['gp']
+    if objective.r1_weight:     # R1 on real images (objectives.py)
+      critic = lambda x: _apply_train(discriminator, d_params, stats, x,
+                                      condition=real_condition)[0][0]
+      aux['r1'] = objective.r1(critic, real)
+      total = total + 0.5 * objective.r1_weight * aux['r1']
     if semi_supervised:
       aux['ss_ce'] = losses.supervised_cross_entropy(
           spec.split_q(real_q).cat_logits[spec.guided], batch['label'], batch['labelled'])
@@ -368,6 +373,8 @@ def train_step(state: TrainState, batch: Dict[str, jax.Array], rng: jax.Array,
   metrics.update({f'mi/{k}': v for k, v in d_aux['mi'].items()})
   if objective.wasserstein:
     metrics['gp'] = d_aux['gp']
+  if objective.r1_weight:
+    metrics['r1'] = d_aux['r1']
   if consistency.weight:
     metrics.update({f'consistency/{k}': v for k, v in d_aux['agreement'].items()})
   if semi_supervised:

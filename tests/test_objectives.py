@@ -157,3 +157,49 @@ def test_every_game_covers_the_eight_modes(tmp_path, variant):
     norms = np.linalg.norm(jax.vmap(jax.grad(critic))(eps * real + (1 - eps) * fake), axis=1)
     print('gradient norms: median', np.median(norms))
     assert 0.8 < np.median(norms) < 1.2
+
+
+def test_the_r1_penalty_of_known_critics():
+  o = objectives.Objective(r1_weight=2.0)
+  # critic(x) = a . x: the gradient is a for every image, so R1 = |a|^2.
+  np.testing.assert_allclose(o.r1(lambda x: x @ jnp.array((3.0, 4.0)), jnp.ones((5, 2))),
+                             25.0, rtol=1e-6)
+  # critic(x) = |x|^2: the gradient is 2x, so R1 is the mean of |2x|^2 over the images.
+  real = jnp.array([[1.0, 0.0], [0.0, 2.0]])
+  np.testing.assert_allclose(o.r1(lambda x: jnp.sum(x ** 2, axis=1), real), (4 + 16) / 2,
+                             rtol=1e-6)
+
+
+def test_r1_adds_half_gamma_times_the_penalty_to_d_loss_only():
+  config = tiny.get_config()
+  config.model.d_norm = 'layer'
+  batch = {'image': np.random.default_rng(0).uniform(-1, 1, (8, 28, 28, 1)).astype(np.float32)}
+  results = {}
+  for gamma in (0.0, 10.0):
+    config.objective.r1_weight = gamma
+    state = step_lib.create_train_state(config, jax.random.key(0))
+    results[gamma] = jax.jit(step_lib.train_step)(state, batch, step_lib.step_rng(0, 0))
+  (_, without), (_, with_r1) = results[0.0], results[10.0]
+  assert 'r1' not in without and float(with_r1['r1']) > 0
+  np.testing.assert_allclose(with_r1['d_total'] - without['d_total'], 5.0 * with_r1['r1'],
+                             rtol=1e-4)
+  np.testing.assert_allclose(with_r1['d_loss'], without['d_loss'], rtol=1e-6)
+  # D's update differs, so G (trained through the updated D) does too; D's BatchNorm-free
+  # trunk is what makes each image's penalty its own.
+  assert not np.allclose(results[10.0][0].d_params['Dense_0']['kernel'],
+                         results[0.0][0].d_params['Dense_0']['kernel'])
+
+
+def test_r1_mistakes_are_named():
+  config = tiny.get_config()
+  config.objective.r1_weight = 1.0
+  with pytest.raises(errors.ConfigError, match="r1_weight > 0 penalises each image's gradient"):
+    config_validation.validate(config, num_devices=1, num_processes=1)
+  config = wgan_gp.get_config()
+  config.objective.r1_weight = 1.0
+  with pytest.raises(errors.ConfigError, match='r1_weight is for the non-saturating GAN'):
+    config_validation.validate(config, num_devices=1, num_processes=1)
+  config = tiny.get_config()
+  config.objective.r1_weight = -1.0
+  with pytest.raises(errors.ConfigError, match='config.objective.r1_weight must be'):
+    config_validation.validate(config, num_devices=1, num_processes=1)
