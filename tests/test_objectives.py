@@ -34,27 +34,27 @@ def test_wgan_losses_and_the_gradient_penalty_of_a_linear_critic():
     np.testing.assert_allclose(penalty, expected, atol=1e-5)
 
 
+def _refused(config, match):
+  with pytest.raises(errors.ConfigError, match=match):
+    config_validation.validate(config, num_devices=1, num_processes=1)
+
+
 def test_config_mistakes_of_the_game_are_named():
   config = wgan_gp.get_config()
   config.model.d_norm = 'batch'
-  with pytest.raises(errors.ConfigError, match="set config.model.d_norm='layer' or 'none'"):
-    config_validation.validate(config, num_devices=1, num_processes=1)
+  _refused(config, "set config.model.d_norm='layer' or 'none'")
   config = wgan_gp.get_config()
   config.objective.label_smoothing = 0.1
-  with pytest.raises(errors.ConfigError, match='label_smoothing is for the non-saturating'):
-    config_validation.validate(config, num_devices=1, num_processes=1)
+  _refused(config, 'label_smoothing is for the non-saturating')
   config = wgan_gp.get_config()
   config.model.minibatch_kernels = 4
-  with pytest.raises(errors.ConfigError, match='set config.model.minibatch_kernels=0'):
-    config_validation.validate(config, num_devices=1, num_processes=1)
+  _refused(config, 'set config.model.minibatch_kernels=0')
   config = cgan.get_config()
   config.semi_supervised.share_end = 0.5   # some batches without labels: D could not read them
-  with pytest.raises(errors.ConfigError, match='gives D every real image.s label'):
-    config_validation.validate(config, num_devices=1, num_processes=1)
+  _refused(config, 'gives D every real image.s label')
   config = cgan.get_config()
   config.latent.guided_code = -1
-  with pytest.raises(errors.ConfigError, match='set config.latent.guided_code to its index'):
-    config_validation.validate(config, num_devices=1, num_processes=1)
+  _refused(config, 'set config.latent.guided_code to its index')
   for module in (dcgan, wgan_gp, infogan_wgan_gp, cgan):
     config_validation.validate(module.get_config(), num_devices=1, num_processes=1)
 
@@ -190,16 +190,11 @@ def test_r1_adds_half_gamma_times_the_penalty_to_d_loss_only():
                          results[0.0][0].d_params['Dense_0']['kernel'])
 
 
-def test_r1_mistakes_are_named():
-  config = tiny.get_config()
-  config.objective.r1_weight = 1.0
-  with pytest.raises(errors.ConfigError, match="r1_weight > 0 penalises each image's gradient"):
-    config_validation.validate(config, num_devices=1, num_processes=1)
-  config = wgan_gp.get_config()
-  config.objective.r1_weight = 1.0
-  with pytest.raises(errors.ConfigError, match='r1_weight is for the non-saturating GAN'):
-    config_validation.validate(config, num_devices=1, num_processes=1)
-  config = tiny.get_config()
-  config.objective.r1_weight = -1.0
-  with pytest.raises(errors.ConfigError, match='config.objective.r1_weight must be'):
-    config_validation.validate(config, num_devices=1, num_processes=1)
+@pytest.mark.parametrize('module, weight, match', [
+    (tiny, 1.0, "r1_weight > 0 penalises each image's gradient"),   # BatchNorm in D
+    (wgan_gp, 1.0, 'r1_weight is for the non-saturating GAN'),
+    (tiny, -1.0, 'config.objective.r1_weight must be')])
+def test_r1_mistakes_are_named(module, weight, match):
+  config = module.get_config()
+  config.objective.r1_weight = weight
+  _refused(config, match)
