@@ -18,15 +18,7 @@
 # under 1.5 ms per step in the loop; 8 seeds in at most 2x the wall time of one (the
 # device:10:8 loop's images/s >= 4x the device:10 loop's).
 set -euo pipefail
-cd "$(dirname "$0")/.."
-OUT=${OUT:-/tmp/gpu_check}
-mkdir -p "$OUT"
-if ls .whl/*.whl >/dev/null 2>&1; then
-  python3 -m pip install -q --no-index --no-deps --no-compile --no-cache-dir --upgrade \
-    --target /tmp/site .whl/*.whl
-  export PYTHONPATH=/tmp/site${PYTHONPATH:+:$PYTHONPATH}
-fi
-export PYTHONUNBUFFERED=1
+source "$(dirname "$0")/gpu_setup.sh"   # repository root, $OUT, the carried wheels
 nvidia-smi --query-gpu=name,memory.total --format=csv,noheader 2>/dev/null | tee "$OUT/gpu.txt" || true
 python3 benchmarks/train_step.py --batch_sizes="${BATCH_SIZES:-128,1024}" --rounds="${ROUNDS:-2}" \
   --steps="${STEPS:-100}" --log_every="${LOG_EVERY:-50}" \

@@ -10,16 +10,8 @@
 #
 #   BASELINE_TREE=.gpu_old bash benchmarks/gpu_seeds_check.sh
 set -euo pipefail
-cd "$(dirname "$0")/.."
+source "$(dirname "$0")/gpu_setup.sh"   # repository root, $OUT, the carried wheels
 ROOT=$PWD
-OUT=${OUT:-/tmp/gpu_check}
-mkdir -p "$OUT"
-if ls .whl/*.whl >/dev/null 2>&1; then
-  python3 -m pip install -q --no-index --no-deps --no-compile --no-cache-dir --upgrade \
-    --target /tmp/site .whl/*.whl
-  export PYTHONPATH=/tmp/site${PYTHONPATH:+:$PYTHONPATH}
-fi
-export PYTHONUNBUFFERED=1
 LOG="$OUT/seeds_check.log"
 nvidia-smi --query-gpu=name,memory.total --format=csv,noheader 2>/dev/null | tee -a "$LOG" || true
 
