@@ -273,13 +273,14 @@ def train_step(state: TrainState, batch: Dict[str, jax.Array], rng: jax.Array,
     aux = {'stats': stats, 'gan': gan, 'mi': mi,
            'd_real': objective.scores(real_logits), 'd_fake': objective.scores(fake_logits)}
     total = gan + info
-    if objective.wasserstein:   # WGAN-GP's gradient penalty (objectives.py)
-      critic = lambda x: _apply_train(discriminator, d_params, stats, x)[0][0]
+    # D's score of each image, for the penalties on its input gradient (objectives.py);
+    # a condition only with CGAN, whose labels are the real images' (no WGAN-GP there).
+    critic = lambda x: _apply_train(discriminator, d_params, stats, x,
+                                    condition=real_condition)[0][0]
+    if objective.wasserstein:   # WGAN-GP's gradient penalty
       aux['gp'] = objective.penalty(critic, real, lax.stop_gradient(fake), rng, axis_name)
       total = total + objective.gp_weight * aux['gp']
-    if objective.r1_weight:     # R1 on real images (objectives.py)
-      critic = lambda x: _apply_train(discriminator, d_params, stats, x,
-                                      condition=real_condition)[0][0]
+    if objective.r1_weight:     # R1 on real images
       aux['r1'] = objective.r1(critic, real)
       total = total + 0.5 * objective.r1_weight * aux['r1']
     if semi_supervised:
