@@ -266,7 +266,8 @@ def main():
   print('|---' * (9 + len(loop_columns)) + '|')
   for row in rows:
     print('| {batch} | {precision} | {images_per_s} | {ms_per_step} | {first_step_s} | '
-          '{peak_rss_mb} | {page_faults_per_step} | '.format(**row) + ''.join(f'{row[c]} | ' for c in loop_columns)
+          '{peak_rss_mb} | {page_faults_per_step} | '.format(**row)
+          + ''.join(f'{row[c]} | ' for c in loop_columns)
           + '{torch_images_per_s} | {ratio} |'.format(**row))
   if pipeline:
     print(f'input pipeline: {pipeline["images_per_s"]} images/s at batch {pipeline["batch"]}')

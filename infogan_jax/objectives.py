@@ -87,12 +87,16 @@ class Objective:
         lambda n: jax.random.uniform(jax.random.fold_in(rng, PENALTY_STREAM), (n,)),
         real.shape[0], axis_name).reshape((real.shape[0],) + (1,) * (real.ndim - 1))
     between = eps * real + (1 - eps) * fake
-    grads = jax.grad(lambda x: jnp.sum(critic(x)))(between)
-    norms = jnp.sqrt(jnp.sum(grads.reshape(grads.shape[0], -1) ** 2, axis=1) + 1e-12)
+    norms = jnp.sqrt(_squared_input_gradients(critic, between) + 1e-12)
     return jnp.mean((norms - 1.0) ** 2)
 
   def r1(self, critic, real) -> jax.Array:
     """R1: the mean over real images of ||grad_x critic(x)||^2 (`critic`: images ->
     scores, one per image); the loss adds (r1_weight / 2) times it, as in the paper."""
-    grads = jax.grad(lambda x: jnp.sum(critic(x)))(real)
-    return jnp.mean(jnp.sum(grads.reshape(grads.shape[0], -1) ** 2, axis=1))
+    return jnp.mean(_squared_input_gradients(critic, real))
+
+
+def _squared_input_gradients(critic, images) -> jax.Array:
+  """||grad_x critic(x)||^2 for each image x (one score per image, each its own image's)."""
+  grads = jax.grad(lambda x: jnp.sum(critic(x)))(images)
+  return jnp.sum(grads.reshape(grads.shape[0], -1) ** 2, axis=1)

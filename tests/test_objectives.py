@@ -184,10 +184,11 @@ def test_r1_adds_half_gamma_times_the_penalty_to_d_loss_only():
   np.testing.assert_allclose(with_r1['d_total'] - without['d_total'], 5.0 * with_r1['r1'],
                              rtol=1e-4)
   np.testing.assert_allclose(with_r1['d_loss'], without['d_loss'], rtol=1e-6)
-  # D's update differs, so G (trained through the updated D) does too; D's BatchNorm-free
-  # trunk is what makes each image's penalty its own.
+  # D's update differs, so G (trained through the updated D) does too.
   assert not np.allclose(results[10.0][0].d_params['Dense_0']['kernel'],
                          results[0.0][0].d_params['Dense_0']['kernel'])
+  assert not np.allclose(results[10.0][0].g_params['Dense_0']['kernel'],
+                         results[0.0][0].g_params['Dense_0']['kernel'])
 
 
 @pytest.mark.parametrize('module, weight, match', [
