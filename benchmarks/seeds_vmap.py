@@ -1,13 +1,15 @@
-"""Several seeds' train steps in one program: under jax.vmap, or one after another.
+"""Several seeds in one call of the training loop's dispatch: under jax.vmap, or in turn.
 
-    python benchmarks/seeds_vmap.py [--seeds=4] [--rounds=3] [--timings=8]
+    python benchmarks/seeds_vmap.py [--seeds=4] [--steps_per_call=1,10] [--rounds=3]
 
-Prints the median ms per call of: one seed's step; S seeds' steps under jax.vmap (how
-config.num_seeds trains them, parallel.make_device_data_steps); the same S steps one after
-another in one program (how that function trained them on CPU before D's convolutions became
-matrix products, layers.Conv2x). MNIST config, batch 128, one fixed batch per seed.
-Also the minor page faults per call: with glibc's malloc the stacked arrays of several
-seeds are fresh mmaps every call; preloading tcmalloc removes them (host_memory.py):
+Times parallel.make_device_data_steps, the call train.py makes with
+config.data_placement='device' (MNIST config, batch 128, MNIST-sized random images kept on
+the device, state donated), for one seed and for S seeds in one call arranged both ways:
+under jax.vmap over their stacked states (the default on accelerators) and in turn, each
+seed on a state of its own (the default on CPU; parallel.seeds_in_turn). The variants alternate within each round, so the machine's
+drift touches them alike. Prints ms per step and, per round, each arrangement's speed per
+seed against one seed's (1.00: as fast as S separate runs); also the minor page faults per
+step (with glibc's malloc, large arrays are fresh mmaps every call; host_memory.py):
 
     LD_PRELOAD=/usr/lib/x86_64-linux-gnu/libtcmalloc_minimal.so.4 python benchmarks/seeds_vmap.py
 """
@@ -21,63 +23,87 @@ import time
 import jax
 import jax.numpy as jnp
 import numpy as np
+from jax.sharding import NamedSharding, PartitionSpec as P
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 from configs import mnist  # noqa: E402
-from infogan_jax import step as step_lib  # noqa: E402
+from infogan_jax import device_data, parallel, step as step_lib  # noqa: E402
+
+MNIST_TRAIN = 60_000
 
 
 def main():
   p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
   p.add_argument('--seeds', type=int, default=4)
+  p.add_argument('--steps_per_call', default='1,10', help='comma-separated k values')
   p.add_argument('--rounds', type=int, default=3)
-  p.add_argument('--timings', type=int, default=8, help='calls timed per variant and round')
+  p.add_argument('--calls', type=int, default=4, help='calls timed per variant and round')
   args = p.parse_args()
-  seeds = args.seeds
   config = mnist.get_config()
-  states = [step_lib.create_train_state(config, jax.random.key(s)) for s in range(seeds)]
-  # One tree structure for all (each state's optimizer is a distinct, equal object).
-  treedef = jax.tree.structure(states[0])
-  leaves = [jax.tree.leaves(state) for state in states]
-  states = [jax.tree.unflatten(treedef, x) for x in leaves]
-  stacked = jax.tree.unflatten(treedef, [jnp.stack(x) for x in zip(*leaves)])
-  images = jnp.asarray(np.random.default_rng(0).uniform(
-      -1, 1, (seeds, config.batch_size, 28, 28, 1)).astype(np.float32))
-  rngs = jnp.stack([step_lib.step_rng(s, 0) for s in range(seeds)])
+  mesh = parallel.make_mesh()
+  images = parallel.replicate(np.random.default_rng(0).integers(
+      0, 256, (MNIST_TRAIN, 28, 28, 1), dtype=np.uint8), mesh)
+  states = [parallel.replicate(step_lib.create_train_state(config, jax.random.key(s)), mesh)
+            for s in range(args.seeds)]
 
-  def seed_step(state, image, rng):
-    return step_lib.train_step(state, {'image': image}, rng)
+  def variant(k, seeds, in_turn):
+    seed = np.arange(seeds, dtype=np.int32) if seeds > 1 else np.int32(0)
+    orders = device_data.EpochOrders(seed, config.batch_size, MNIST_TRAIN, k,
+                                     sharding=NamedSharding(mesh, P()))
+    steps = parallel.make_device_data_steps(mesh, config.batch_size, 'tanh',
+                                            stacked=seeds > 1, in_turn=in_turn)
+    if seeds == 1:
+      state = states[0]
+    elif in_turn:
+      state = tuple(states[:seeds])
+    else:
+      state = parallel.replicate(states[0].replace(**jax.tree.map(
+          lambda *x: jnp.stack(x), *[s.variables() for s in states[:seeds]])), mesh)
+    box = {'state': jax.tree.map(jnp.copy, state), 'step': 0}   # donated by each call
 
-  def one_after_another(state, image, rng):
-    outs = [seed_step(jax.tree.map(lambda x: x[i], state), image[i], rng[i])
-            for i in range(seeds)]
-    return jax.tree.map(lambda *x: jnp.stack(x), *outs)
+    def call():   # k steps; returns when they are done
+      first, epoch_orders = orders.for_steps(box['step'])
+      box['state'], metrics = steps(box['state'], images, epoch_orders, np.int32(first),
+                                    seed, np.int32(box['step']), k)
+      box['step'] += k
+      jax.block_until_ready((box['state'], metrics))
+    return call
 
-  variants = (('one seed', jax.jit(seed_step), (states[0], images[0], rngs[0])),
-              (f'{seeds} seeds under vmap', jax.jit(jax.vmap(seed_step)), (stacked, images, rngs)),
-              (f'{seeds} seeds one after another', jax.jit(one_after_another),
-               (stacked, images, rngs)))
-  times = {name: [] for name, _, _ in variants}
-  faults = {name: [] for name, _, _ in variants}
+  ks = [int(k) for k in args.steps_per_call.split(',')]
+  arrangements = (('one seed', 1, None), ('under vmap', args.seeds, False),
+                  ('in turn', args.seeds, True))
+  variants = {}
+  for k in ks:
+    for name, seeds, in_turn in arrangements:
+      call = variant(k, seeds, in_turn)
+      start = time.perf_counter()
+      call()
+      print(f'k={k} {name}: first call (compile and {k} steps) '
+            f'{time.perf_counter() - start:.1f} s', flush=True)
+      variants[(k, name)] = call
+  ms = {key: [] for key in variants}
+  faults = {key: [] for key in variants}
   for _ in range(args.rounds):
-    for name, fn, fn_args in variants:
-      jax.block_until_ready(fn(*fn_args))   # compiled (first round) and warm
-      calls = []
+    for key, call in variants.items():
       before = resource.getrusage(resource.RUSAGE_SELF).ru_minflt
-      for _ in range(args.timings):
-        start = time.perf_counter()
-        jax.block_until_ready(fn(*fn_args))
-        calls.append(time.perf_counter() - start)
-      faults[name].append((resource.getrusage(resource.RUSAGE_SELF).ru_minflt - before)
-                          / args.timings)
-      times[name].append(statistics.median(calls) * 1e3)
-  print(f'{jax.default_backend()}, batch {config.batch_size}, LD_PRELOAD='
-        f"{os.environ.get('LD_PRELOAD', '')!r}, ms per call (median of {args.timings} per "
-        'round):')
-  for name, per_round in times.items():
-    print(f'  {name}: rounds {[round(t) for t in per_round]}, median '
-          f'{statistics.median(per_round):.0f}; page faults per call '
-          f'{statistics.median(faults[name]):,.0f}')
+      start = time.perf_counter()
+      for _ in range(args.calls):
+        call()
+      ms[key].append((time.perf_counter() - start) / (args.calls * key[0]) * 1e3)
+      faults[key].append((resource.getrusage(resource.RUSAGE_SELF).ru_minflt - before)
+                         / (args.calls * key[0]))
+  print(f"{jax.default_backend()}, batch {config.batch_size}, {args.seeds} seeds, LD_PRELOAD="
+        f"{os.environ.get('LD_PRELOAD', '')!r}; ms per step ({args.calls} calls per round):")
+  for key, per_round in ms.items():
+    print(f'  k={key[0]} {key[1]}: rounds {[round(t) for t in per_round]}, median '
+          f'{statistics.median(per_round):.0f}; page faults per step '
+          f'{statistics.median(faults[key]):,.0f}')
+  print('speed per seed against one seed (one seed ms x seeds / ms), per round:')
+  for k in ks:
+    for name, seeds, _ in arrangements[1:]:
+      ratios = [one * seeds / many for one, many in zip(ms[(k, 'one seed')], ms[(k, name)])]
+      print(f'  k={k} {name}: {[round(r, 3) for r in ratios]}, median '
+            f'{statistics.median(ratios):.3f}')
 
 
 if __name__ == '__main__':

@@ -4,8 +4,11 @@
 
 Prints ms per step, four timings per variant, two rounds: the bare step, a scan of one
 step (rolled and unrolled) and a scan of four steps (unrolled and rolled), MNIST config at
-batch 128 on one fixed batch. On XLA's CPU backend the rolled scan ran about 6 times slower
-(docs/performance.md), which is why parallel.make_device_data_steps unrolls there.
+batch 128 on one fixed batch. On XLA's CPU backend the rolled scan once ran about 6 times
+slower (2026-11-26, while D's stride-2 convolutions were still convolutions), and
+parallel.make_device_data_steps unrolled its steps there; since they became matrix products
+(layers.Conv2x) the rolled scan runs as fast as the bare step and compiles faster, and the
+steps stay a loop everywhere (docs/performance.md).
 """
 import os
 import sys

@@ -61,7 +61,7 @@ def train(config, workdir: str, restart: bool = False):
   the cause.
 
   config.num_seeds = S > 1 trains seeds config.seed .. config.seed + S - 1 in one program
-  (jax.vmap over their stacked states), each in its own workdir,
+  (in turn on CPU, under jax.vmap elsewhere: parallel.seeds_in_turn), each in its own workdir,
   workdir_lib.seed_workdir(workdir, seed): a complete run of that seed alone
   (config.json with num_seeds = 1), which eval.py, infogan_jax.load and train.py read
   like any other.
@@ -80,7 +80,10 @@ def train(config, workdir: str, restart: bool = False):
                  i if stacked else None, restart, is_lead, cleanup)
             for i, c in enumerate(_seed_configs(config))]
     start_step, states = _restore(runs, mesh)
-    state = _stack(states) if stacked else states[0]
+    if not stacked:
+      state = states[0]
+    else:   # the form make_device_data_steps takes them in
+      state = tuple(states) if parallel.seeds_in_turn() else _stack(states)
     dispatch = _dispatcher(config, mesh, start_step)
 
     def every(interval, done):
@@ -151,7 +154,7 @@ def train(config, workdir: str, restart: bool = False):
                if runs[0].last_saved is not None else '(nothing to save yet)')
       print(f'{stopped_by}: stopped at step {final_step} {saved}. Re-run the same '
             'command to resume.', flush=True)
-  return state
+  return _stack(state) if isinstance(state, tuple) else state
 
 
 class _Run:
@@ -185,11 +188,13 @@ class _Run:
       workdir_lib.record_config(self.config, self.workdir)
     self.recorded = True
 
-  def take(self, tree):
-    """This seed's part of a stacked state."""
+  def take(self, state):
+    """This seed's state, from the seeds' states (a tuple, or stacked)."""
     if self.column is None:
-      return tree
-    return jax.tree.map(lambda x: x[self.column], tree)
+      return state
+    if isinstance(state, tuple):
+      return state[self.column]
+    return jax.tree.map(lambda x: x[self.column], state)
 
   def add(self, first_step: int, metrics) -> None:
     self.history.append((first_step, metrics))
@@ -327,6 +332,8 @@ def _per_step(history, column=None):
 
 def _step_of(state) -> int:
   """The state's step (several seeds trained together share it)."""
+  if isinstance(state, tuple):   # the seeds' states, in turn
+    state = state[0]
   return int(np.max(checkpointing.host_value(state.step)))
 
 

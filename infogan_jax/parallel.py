@@ -72,8 +72,17 @@ def make_train_step(mesh, with_latents: bool = False):
   return jax.jit(sharded, donate_argnums=0)
 
 
+def seeds_in_turn() -> bool:
+  """Whether several seeds trained in one call take their steps in turn, each on a state
+  of its own (on CPU), or together under jax.vmap over their stacked states (elsewhere,
+  where vmap batches their work for the accelerator). On CPU, vmap's batched matrix
+  products ran slower per seed than one seed's, and vmapped seeds trained 3-5% slower per
+  seed than one seed alone (docs/performance.md)."""
+  return jax.default_backend() == 'cpu'
+
+
 def make_device_data_steps(mesh, batch_size: int, output_activation: str,
-                           stacked: bool = False):
+                           stacked: bool = False, in_turn=None):
   """A jitted, state-donating call running several steps on data kept on the device:
   (state, images_uint8, orders, first_epoch, seed, first_step, num_steps[, labelled]) ->
   (state, metrics), each metric stacked over the steps ([num_steps]); `num_steps` is
@@ -88,16 +97,14 @@ def make_device_data_steps(mesh, batch_size: int, output_activation: str,
   from them (device_data.batch), each device its own rows, and draws its latents from
   (seed, s, device index) exactly as `make_train_step`'s callers do.
 
-  `stacked`: several seeds at once. `state` holds their states stacked on a leading axis,
-  `seed` is a vector and `orders` has a leading seed axis; each seed's step is the step
-  it takes alone, under jax.vmap. Metrics are then
-  [num_steps, seeds].
+  `stacked`: several seeds at once: `seed` is a vector, `orders` has a leading seed axis,
+  and each seed's step is the step it takes alone. With `in_turn` (default:
+  seeds_in_turn(), true on CPU) `state` is a tuple of the seeds' states, which take their
+  steps one after another; otherwise their states are stacked on a leading axis and step
+  together under jax.vmap. Metrics are then [num_steps, seeds].
   """
   rows = batch_size // mesh.size
-  # XLA's CPU backend runs a step inside a loop (lax.scan's while) about 6 times slower
-  # than the same step on its own (docs/performance.md): there the steps are unrolled
-  # (compile time grows with their number); elsewhere they stay a loop.
-  unroll = jax.default_backend() == 'cpu'
+  in_turn = stacked and (seeds_in_turn() if in_turn is None else in_turn)
 
   def per_device(state, images, orders, first_epoch, seed, first_step, labelled,
                  num_steps):
@@ -114,19 +121,22 @@ def make_device_data_steps(mesh, batch_size: int, output_activation: str,
       return step_lib.train_step(state, batch, rng, axis_name=AXIS)
 
     def one_step(state, step):
+      if in_turn:   # state: a tuple of the seeds' states
+        outs = [seed_step(s, seed[i], orders[i], _seed_part(labelled, i), step)
+                for i, s in enumerate(state)]
+        return tuple(s for s, _ in outs), _stack_trees([m for _, m in outs])
       if stacked:
         return jax.vmap(seed_step, in_axes=(0, 0, 0, 0, None))(state, seed, orders,
                                                                labelled, step)
       return seed_step(state, seed, orders, labelled, step)
 
-    steps = [first_step + i for i in range(num_steps)]
-    if unroll or num_steps == 1:
-      history = []
-      for step in steps:
-        state, metrics = one_step(state, step)
-        history.append(metrics)
-      return state, jax.tree.map(lambda *m: jnp.stack(m), *history)
-    return jax.lax.scan(one_step, state, first_step + jnp.arange(num_steps, dtype=jnp.int32))
+    if num_steps == 1:
+      state, metrics = one_step(state, first_step)
+      metrics = jax.tree.map(lambda m: m[None], metrics)
+    else:
+      state, metrics = jax.lax.scan(one_step, state,
+                                    first_step + jnp.arange(num_steps, dtype=jnp.int32))
+    return state, metrics
 
   def call(state, images, orders, first_epoch, seed, first_step, num_steps, labelled=None):
     sharded = jax.shard_map(functools.partial(per_device, num_steps=num_steps), mesh=mesh,
@@ -134,6 +144,15 @@ def make_device_data_steps(mesh, batch_size: int, output_activation: str,
     return sharded(state, images, orders, first_epoch, seed, first_step, labelled)
 
   return jax.jit(call, donate_argnums=0, static_argnums=6)
+
+
+def _seed_part(tree, i):
+  """Seed i's part of a tree whose arrays are stacked over seeds (None stays None)."""
+  return jax.tree.map(lambda x: x[i], tree)
+
+
+def _stack_trees(trees):
+  return jax.tree.map(lambda *x: jnp.stack(x), *trees)
 
 
 def replicate(tree, mesh):

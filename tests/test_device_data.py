@@ -7,12 +7,13 @@ import subprocess
 import sys
 
 import jax
+import jax.numpy as jnp
 import numpy as np
 import pytest
 import tensorflow_datasets as tfds
 
 from configs import tiny
-from infogan_jax import checkpointing, device_data, loop, step as step_lib
+from infogan_jax import checkpointing, device_data, loop, parallel, step as step_lib
 from infogan_jax import workdir as workdir_lib
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -163,25 +164,12 @@ def test_seeds_trained_together_equal_each_seed_alone(tmp_path):
   assert int(together.step[0]) == 4 and together.g_params['Dense_0']['kernel'].shape[0] == 3
   for seed, single in enumerate(alone):
     cfg.seed = seed
-    init = step_lib.create_train_state(cfg, jax.random.key(seed)).variables()
     mine = jax.tree.map(lambda x: x[seed], together.variables())
-    # vmap batches the products differently: float32 rounding, compared as in
-    # test_parallel (what the steps changed, norm-wise). The biases that feed a BatchNorm
-    # have an exactly-zero true gradient: Adam turns their float noise into full steps
-    # of either sign, so they, their Adam moments and the BatchNorm running means they
-    # shift are left out.
-    def feeds_batch_norm(path):
-      return path.endswith(('Dense_0/bias', 'Dense_1/bias', 'ConvTranspose2x_0/bias',
-                            'Conv_1/bias', '/mean'))
-    pairs = [(np.asarray(a) - np.asarray(i), np.asarray(b) - np.asarray(i))
-             for (path, a), b, i in zip(jax.tree_util.tree_leaves_with_path(single.variables()),
-                                        jax.tree.leaves(mine), jax.tree.leaves(init))
-             if not feeds_batch_norm(jax.tree_util.keystr(path, simple=True, separator='/'))]
-    largest = max(np.linalg.norm(u) for u, _ in pairs)
-    assert largest > 1e-2 and len(pairs) > 20
-    for u_alone, u_together in pairs:
-      assert np.linalg.norm(u_together - u_alone) <= (1e-3 * np.linalg.norm(u_alone)
-                                                      + 1e-5 * largest)
+    if jax.default_backend() == 'cpu':   # the seeds take their steps in turn: exact
+      jax.tree.map(np.testing.assert_array_equal, single.variables(), mine)
+    else:   # under jax.vmap
+      init = step_lib.create_train_state(cfg, jax.random.key(seed)).variables()
+      _assert_same_updates(init, single.variables(), mine)
     # Each seed's workdir is a run of that seed alone: same logs, same config but the
     # dispatch pattern, readable by infogan_jax.load.
     seed_dir = workdir_lib.seed_workdir(str(tmp_path / 'seeds'), seed)
@@ -203,6 +191,54 @@ def test_seeds_trained_together_equal_each_seed_alone(tmp_path):
   cfg.eval.restarts = 2
   with pytest.raises(errors.EvaluationError, match='restarts=2 groups the 3 seeds'):
     evaluation.run_seeds(cfg, str(tmp_path / 'seeds'))
+
+
+def _assert_same_updates(init, expected, actual):
+  """`actual` and `expected` moved from `init` alike, up to float32 rounding (vmap
+  batches the products differently), compared as in test_parallel: what the steps
+  changed, norm-wise. The biases that feed a BatchNorm have an exactly-zero true gradient:
+  Adam turns their float noise into full steps of either sign, so they, their Adam moments
+  and the BatchNorm running means they shift are left out."""
+  def feeds_batch_norm(path):
+    return path.endswith(('Dense_0/bias', 'Dense_1/bias', 'ConvTranspose2x_0/bias',
+                          'Conv_1/bias', '/mean'))
+  pairs = [(np.asarray(a) - np.asarray(i), np.asarray(b) - np.asarray(i))
+           for (path, a), b, i in zip(jax.tree_util.tree_leaves_with_path(expected),
+                                      jax.tree.leaves(actual), jax.tree.leaves(init))
+           if not feeds_batch_norm(jax.tree_util.keystr(path, simple=True, separator='/'))]
+  largest = max(np.linalg.norm(u) for u, _ in pairs)
+  assert largest > 1e-2 and len(pairs) > 20
+  for u_expected, u_actual in pairs:
+    assert np.linalg.norm(u_actual - u_expected) <= (1e-3 * np.linalg.norm(u_expected)
+                                                     + 1e-5 * largest)
+
+
+def test_seeds_under_vmap_take_the_steps_they_take_in_turn():
+  """The two arrangements of several seeds in one call (vmap for accelerators, in turn on
+  CPU) train each seed alike, and give the same metrics."""
+  cfg = _device_config()
+  mesh = parallel.make_mesh()
+  seeds = np.arange(2, dtype=np.int32)
+  states = [step_lib.create_train_state(cfg, jax.random.key(int(s))) for s in seeds]
+  stacked = states[0].replace(**jax.tree.map(lambda *x: jnp.stack(x),
+                                             *[s.variables() for s in states]))
+  images = parallel.replicate(np.random.default_rng(0).integers(
+      0, 256, (64, 28, 28, 1), dtype=np.uint8), mesh)
+  orders = device_data.EpochOrders(seeds, cfg.batch_size, 64, steps_per_call=3)
+  first, epoch_orders = orders.for_steps(0)
+  results = {}
+  for in_turn, state in ((True, tuple(states)), (False, stacked)):
+    steps = parallel.make_device_data_steps(mesh, cfg.batch_size, 'tanh', stacked=True,
+                                            in_turn=in_turn)
+    results[in_turn] = steps(jax.tree.map(jnp.copy, state),   # donated
+                             images, epoch_orders, np.int32(first), seeds, np.int32(0), 3)
+  (in_turn, m_in_turn), (vmapped, m_vmapped) = results[True], results[False]
+  assert isinstance(in_turn, tuple) and m_in_turn['nonfinite'].shape == (3, 2)
+  jax.tree.map(lambda a, b: np.testing.assert_allclose(a, b, rtol=1e-4, atol=1e-5),
+               m_in_turn, m_vmapped)
+  for i in range(2):
+    _assert_same_updates(states[i].variables(), in_turn[i].variables(),
+                         jax.tree.map(lambda x: x[i], vmapped.variables()))
 
 
 def test_seed_table_has_every_seed_and_median_worst_best():
