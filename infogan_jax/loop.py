@@ -120,6 +120,8 @@ def train(config, workdir: str, restart: bool = False):
       step = done = step + num_steps
       if every(config.log_every_steps, done) or (config.log_every_steps
                                                  and done == config.num_train_steps):
+        # The rate of steps done, not dispatched: calls run ahead of the host (in_flight).
+        jax.block_until_ready(metrics)
         now = time.perf_counter()
         for run in runs:
           run.log(done, (done - last_step) / (now - last_time))
