@@ -89,10 +89,11 @@ def _loop(batch: int, steps: int, precision: str, placement: str, per_dispatch: 
   config.data_dir, config.manual_dir = data_dir, manual_dir
   config.data_placement, config.steps_per_dispatch = placement, per_dispatch
   config.num_seeds = seeds
-  # The loop logs its rate when a call is dispatched, and the host runs up to
-  # MAX_CALLS_IN_FLIGHT calls ahead of the device: an interval of that many calls or fewer
-  # can time dispatches, not steps (measured on CPU: 10 steps per call logged every 10
-  # steps "ran" 400x faster than the bare step). Each timed interval holds more calls.
+  # The host runs up to MAX_CALLS_IN_FLIGHT calls ahead of the device and each log waits
+  # for its steps, so the device idles once per log interval while the host logs and
+  # dispatches again; each timed interval holds more calls than that to dilute it. (Before
+  # a log waited, an interval this short timed dispatches, not steps: 10 steps per call
+  # logged every 10 steps "ran" 400x faster than the bare step on CPU.)
   log_every = max(log_every, per_dispatch * (reliability.MAX_CALLS_IN_FLIGHT + 1))
   config.log_every_steps = log_every
   # At least three timed intervals (the median of one was the noisiest number in a run).
