@@ -57,8 +57,7 @@ def main():
     elif in_turn:
       state = tuple(states[:seeds])
     else:
-      state = parallel.replicate(states[0].replace(**jax.tree.map(
-          lambda *x: jnp.stack(x), *[s.variables() for s in states[:seeds]])), mesh)
+      state = parallel.replicate(parallel.stack_states(states[:seeds]), mesh)
     box = {'state': jax.tree.map(jnp.copy, state), 'step': 0}   # donated by each call
 
     def call():   # k steps; returns when they are done

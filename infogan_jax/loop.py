@@ -20,7 +20,6 @@ import os
 import time
 
 import jax
-import jax.numpy as jnp
 import numpy as np
 from jax.sharding import NamedSharding, PartitionSpec as P
 
@@ -83,7 +82,7 @@ def train(config, workdir: str, restart: bool = False):
     if not stacked:
       state = states[0]
     else:   # the form make_device_data_steps takes them in
-      state = tuple(states) if parallel.seeds_in_turn() else _stack(states)
+      state = tuple(states) if parallel.seeds_in_turn() else parallel.stack_states(states)
     dispatch = _dispatcher(config, mesh, start_step)
 
     def every(interval, done):
@@ -156,7 +155,7 @@ def train(config, workdir: str, restart: bool = False):
                if runs[0].last_saved is not None else '(nothing to save yet)')
       print(f'{stopped_by}: stopped at step {final_step} {saved}. Re-run the same '
             'command to resume.', flush=True)
-  return _stack(state) if isinstance(state, tuple) else state
+  return parallel.stack_states(state) if isinstance(state, tuple) else state
 
 
 class _Run:
@@ -255,13 +254,6 @@ def _restore(runs, mesh):
     run.last_saved = run.resumed_from = step
     print(f'Resuming from checkpoint at step {step} in {run.workdir}', flush=True)
   return step, restored
-
-
-def _stack(states):
-  """The seeds' states as one, their arrays stacked on a leading axis (the networks and
-  optimizers, built from configs that differ only in the seed, are the first's)."""
-  return states[0].replace(**jax.tree.map(lambda *x: jnp.stack(x),
-                                          *[s.variables() for s in states]))
 
 
 def _dispatcher(config, mesh, start_step: int):

@@ -81,6 +81,12 @@ def seeds_in_turn() -> bool:
   return jax.default_backend() == 'cpu'
 
 
+def stack_states(states):
+  """The seeds' TrainStates as one, their arrays stacked on a leading axis (the networks
+  and optimizers, built from configs that differ only in the seed, are the first's)."""
+  return states[0].replace(**_stack_trees([s.variables() for s in states]))
+
+
 def make_device_data_steps(mesh, batch_size: int, output_activation: str,
                            stacked: bool = False, in_turn=None):
   """A jitted, state-donating call running several steps on data kept on the device:
@@ -100,8 +106,8 @@ def make_device_data_steps(mesh, batch_size: int, output_activation: str,
   `stacked`: several seeds at once: `seed` is a vector, `orders` has a leading seed axis,
   and each seed's step is the step it takes alone. With `in_turn` (default:
   seeds_in_turn(), true on CPU) `state` is a tuple of the seeds' states, which take their
-  steps one after another; otherwise their states are stacked on a leading axis and step
-  together under jax.vmap. Metrics are then [num_steps, seeds].
+  steps one after another; otherwise their states are stacked on a leading axis
+  (stack_states) and step together under jax.vmap. Metrics are then [num_steps, seeds].
   """
   rows = batch_size // mesh.size
   in_turn = stacked and (seeds_in_turn() if in_turn is None else in_turn)

@@ -220,8 +220,7 @@ def test_seeds_under_vmap_take_the_steps_they_take_in_turn():
   mesh = parallel.make_mesh()
   seeds = np.arange(2, dtype=np.int32)
   states = [step_lib.create_train_state(cfg, jax.random.key(int(s))) for s in seeds]
-  stacked = states[0].replace(**jax.tree.map(lambda *x: jnp.stack(x),
-                                             *[s.variables() for s in states]))
+  stacked = parallel.stack_states(states)
   images = parallel.replicate(np.random.default_rng(0).integers(
       0, 256, (64, 28, 28, 1), dtype=np.uint8), mesh)
   orders = device_data.EpochOrders(seeds, cfg.batch_size, 64, steps_per_call=3)
