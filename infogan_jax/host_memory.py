@@ -3,8 +3,9 @@
 XLA's CPU backend allocates each call's temporary buffer, and every output it cannot write
 into a donated input, with the C library's malloc. glibc serves an allocation above its
 mmap threshold (at most 32 MB) with a fresh mmap and unmaps it when freed, so every step
-touches those pages anew: page faults, and pages zeroed by the kernel, on every step, the
-more with several seeds under jax.vmap, whose stacked arrays cross the threshold. tcmalloc
+touches those pages anew: page faults, and pages zeroed by the kernel, on every step, and the
+more so the more arrays cross the threshold (XLA's temporary buffer of a step already does; so
+do the stacked states of several seeds under jax.vmap). tcmalloc
 keeps freed memory for reuse, so the faults disappear (docs/performance.md measures both).
 Its library has to be preloaded when the process starts (LD_PRELOAD), so the CLI can only
 advise it.
