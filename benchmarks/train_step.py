@@ -5,12 +5,15 @@
         [--loops=device:1,device:10 --manual_dir=../shared/data/mnist [--data_dir=...]]
 
 Each measurement runs in a fresh subprocess (cold compile, clean peak memory).
-- The bare step: `parallel.make_train_step` on one fixed batch, timed step by step.
+- The bare step: `parallel.make_train_step` on one fixed batch, timed step by step;
+  images/s from the steps' total time (as the loop and the reference count).
 - The loop (--loops, each `placement:steps_per_dispatch[:num_seeds]`): `loop.train` on
   real MNIST, as train.py runs it (data, step, dispatch pattern, logging every --log_every
   steps), timed by its own steps/s log without the first interval (compilation, also
   reported); its images/s (of all seeds together) is shown beside the bare step's, with
-  their ratio.
+  their ratio. Each loop is also compared with its baseline in the same round (paired
+  ratios, median and by round): the bare step; k steps per call with one; S seeds, per
+  seed, with one seed's loop.
 - The bare step's minor page faults per step, and the LD_PRELOAD in effect (every worker
   inherits it): on a Linux CPU, tcmalloc (infogan_jax/host_memory.py) removes the faults.
 - With a PyTorch interpreter (flag or $TORCH_PYTHON) the reference
@@ -66,9 +69,12 @@ def _worker(batch: int, steps: int, warmup: int, precision: str) -> dict:
     jax.block_until_ready(state)
     times.append(time.perf_counter() - t)
   faults = resource.getrusage(resource.RUSAGE_SELF).ru_minflt - faults
-  ms = statistics.median(times) * 1e3
+  # Steps over seconds, as the loop's rate and the PyTorch reference count: the median
+  # step (reported too) hides the slow steps that both of those pay for.
+  ms = statistics.mean(times) * 1e3
   return {'impl': 'infogan-jax', 'precision': precision, 'batch': batch,
           'ms_per_step': round(ms, 2), 'images_per_s': round(batch / ms * 1e3, 1),
+          'median_ms_per_step': round(statistics.median(times) * 1e3, 2),
           'first_step_s': round(compile_s, 2), 'compiles': step._cache_size(),
           'peak_rss_mb': round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
           'page_faults_per_step': round(faults / steps),
@@ -104,7 +110,8 @@ def _loop(batch: int, steps: int, precision: str, placement: str, per_dispatch: 
     log_dir = workdir_lib.seed_workdir(workdir, 0) if seeds > 1 else workdir
     with open(workdir_lib.metrics_path(log_dir)) as f:
       rates = [json_lib.loads(line)['steps_per_sec'] for line in f]
-  ips = statistics.median(rates[1:]) * batch * seeds   # without the compiling interval
+  # Steps over seconds of the timed intervals (all but the compiling first one).
+  ips = statistics.harmonic_mean(rates[1:]) * batch * seeds
   return {'impl': 'loop', 'placement': placement, 'steps_per_dispatch': per_dispatch,
           'seeds': seeds, 'precision': precision, 'batch': batch, 'log_every': log_every,
           'images_per_s': round(ips, 1), 'ms_per_step': round(batch * seeds / ips * 1e3, 2),
@@ -131,6 +138,34 @@ def _pipeline(batch: int, data_dir: str, manual_dir: str, batches: int = 300) ->
 def _loop_kind(result: dict) -> str:
   kind = f"{result['placement']}:{result['steps_per_dispatch']}"
   return kind + (f":{result['seeds']}" if result.get('seeds', 1) > 1 else '')
+
+
+def _baseline(kind: str) -> tuple[str, str] | None:
+  """How loop `kind` is compared, and with which loop: several seeds with the same loop
+  for one seed (images/s of all seeds: 1.0 means each seed as fast as a run alone), k
+  steps per call with one step per call."""
+  placement, per_dispatch, *seeds = kind.split(':')
+  if seeds and int(seeds[0]) > 1:
+    return 'seeds together / one seed alone', f'{placement}:{per_dispatch}'
+  if int(per_dispatch) > 1:
+    return 'k steps / 1 step per call', f'{placement}:1'
+  return None
+
+
+def paired_ratios(runs, batch: int, precision: str, kind: str,
+                  baseline: str | None) -> list[float]:
+  """Per round, the images/s of loop `kind` over those of `baseline` (a loop kind, or
+  None: the bare step) in the same round. Both ran minutes apart at
+  most, so the slow drift of a shared machine cancels, which the ratio of medians over
+  rounds does not do."""
+  def ips(r, k):
+    return next((x['images_per_s'] for x in runs if x['round'] == r and x['batch'] == batch
+                 and x.get('precision') == precision
+                 and ((k is None and x['impl'] == 'infogan-jax')
+                      or (x['impl'] == 'loop' and _loop_kind(x) == k))), None)
+  rounds = sorted({x['round'] for x in runs})
+  pairs = [(ips(r, kind), ips(r, baseline)) for r in rounds]
+  return [round(a / b, 3) for a, b in pairs if a and b]
 
 
 def _subprocess_json(cmd) -> dict:
@@ -231,7 +266,7 @@ def main():
             and (loop_kind is None or _loop_kind(x) == loop_kind)]
     return round(statistics.median(vals), 2) if vals else None
 
-  rows = []
+  rows, paired = [], []
   for batch in batches:
     ref = median('torch', batch, 'images_per_s') if torch_ok else None
     for precision in precisions:
@@ -249,6 +284,15 @@ def main():
         loop_ips = median('loop', batch, 'images_per_s', precision, kind)
         rows[-1][f'loop {kind} images/s'] = loop_ips
         rows[-1][f'loop {kind} / bare'] = round(loop_ips / ips, 3) if loop_ips else None
+        comparisons = [('bare step', None)]
+        if _baseline(kind) and _baseline(kind)[1] in loops:
+          comparisons.append(_baseline(kind))
+        for name, baseline in comparisons:
+          by_round = paired_ratios(runs, batch, precision, kind, baseline)
+          if by_round:
+            paired.append({'batch': batch, 'precision': precision, 'loop': kind,
+                           'against': baseline or name, 'how': name,
+                           'median': statistics.median(by_round), 'by_round': by_round})
   machine = {'cpus': os.cpu_count(), 'platform': platform.platform(),
              'torch_device': torch_device,
              # The host allocator (infogan_jax/host_memory.py), inherited by every worker.
@@ -270,10 +314,16 @@ def main():
           '{peak_rss_mb} | {page_faults_per_step} | '.format(**row)
           + ''.join(f'{row[c]} | ' for c in loop_columns)
           + '{torch_images_per_s} | {ratio} |'.format(**row))
+  if paired:
+    print('\nloops paired with their baseline in each round (median; by round):')
+    for x in paired:
+      print(f"  batch {x['batch']} {x['precision']}: {x['loop']} / {x['against']} "
+            f"({x['how']}): {x['median']:.3f}; {x['by_round']}")
   if pipeline:
     print(f'input pipeline: {pipeline["images_per_s"]} images/s at batch {pipeline["batch"]}')
   with open(args.output, 'w') as f:
-    json.dump({'machine': machine, 'rows': rows, 'runs': runs, 'pipeline': pipeline}, f,
+    json.dump({'machine': machine, 'rows': rows, 'paired': paired, 'runs': runs,
+               'pipeline': pipeline}, f,
               indent=2)
   print(f'wrote {args.output}')
 
