@@ -155,9 +155,8 @@ def _baseline(kind: str) -> tuple[str, str] | None:
 def paired_ratios(runs, batch: int, precision: str, kind: str,
                   baseline: str | None) -> list[float]:
   """Per round, the images/s of loop `kind` over those of `baseline` (a loop kind, or
-  None: the bare step) in the same round. Both ran minutes apart at
-  most, so the slow drift of a shared machine cancels, which the ratio of medians over
-  rounds does not do."""
+  None: the bare step) in the same round. Both ran minutes apart at most, so the slow
+  drift of a shared machine cancels, which the ratio of medians over rounds does not do."""
   def ips(r, k):
     return next((x['images_per_s'] for x in runs if x['round'] == r and x['batch'] == batch
                  and x.get('precision') == precision
@@ -284,14 +283,15 @@ def main():
         loop_ips = median('loop', batch, 'images_per_s', precision, kind)
         rows[-1][f'loop {kind} images/s'] = loop_ips
         rows[-1][f'loop {kind} / bare'] = round(loop_ips / ips, 3) if loop_ips else None
-        comparisons = [('bare step', None)]
-        if _baseline(kind) and _baseline(kind)[1] in loops:
-          comparisons.append(_baseline(kind))
+        comparisons = [('loop / bare step', None)]
+        baseline = _baseline(kind)
+        if baseline and baseline[1] in loops:
+          comparisons.append(baseline)
         for name, baseline in comparisons:
           by_round = paired_ratios(runs, batch, precision, kind, baseline)
           if by_round:
             paired.append({'batch': batch, 'precision': precision, 'loop': kind,
-                           'against': baseline or name, 'how': name,
+                           'against': baseline or 'bare step', 'how': name,
                            'median': statistics.median(by_round), 'by_round': by_round})
   machine = {'cpus': os.cpu_count(), 'platform': platform.platform(),
              'torch_device': torch_device,
