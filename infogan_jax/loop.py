@@ -191,11 +191,7 @@ class _Run:
 
   def take(self, state):
     """This seed's state, from the seeds' states (a tuple, or stacked)."""
-    if self.column is None:
-      return state
-    if isinstance(state, tuple):
-      return state[self.column]
-    return jax.tree.map(lambda x: x[self.column], state)
+    return state if self.column is None else parallel.seed_part(state, self.column)
 
   def add(self, first_step: int, metrics) -> None:
     self.history.append((first_step, metrics))

@@ -128,7 +128,7 @@ def make_device_data_steps(mesh, batch_size: int, output_activation: str,
 
     def one_step(state, step):
       if in_turn:   # state: a tuple of the seeds' states
-        outs = [seed_step(s, seed[i], orders[i], _seed_part(labelled, i), step)
+        outs = [seed_step(s, seed[i], orders[i], seed_part(labelled, i), step)
                 for i, s in enumerate(state)]
         return tuple(s for s, _ in outs), _stack_trees([m for _, m in outs])
       if stacked:
@@ -152,9 +152,12 @@ def make_device_data_steps(mesh, batch_size: int, output_activation: str,
   return jax.jit(call, donate_argnums=0, static_argnums=6)
 
 
-def _seed_part(tree, i):
-  """Seed i's part of a tree whose arrays are stacked over seeds (None stays None)."""
-  return jax.tree.map(lambda x: x[i], tree)
+def seed_part(seeds, i):
+  """Seed i's part of several seeds' trees: the i-th of a tuple (states stepping in turn),
+  or row i of a tree whose arrays are stacked over seeds (None stays None)."""
+  if isinstance(seeds, tuple):
+    return seeds[i]
+  return jax.tree.map(lambda x: x[i], seeds)
 
 
 def _stack_trees(trees):

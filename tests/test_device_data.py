@@ -237,7 +237,7 @@ def test_seeds_under_vmap_take_the_steps_they_take_in_turn():
                m_in_turn, m_vmapped)
   for i in range(2):
     _assert_same_updates(states[i].variables(), in_turn[i].variables(),
-                         jax.tree.map(lambda x: x[i], vmapped.variables()))
+                         parallel.seed_part(vmapped.variables(), i))
 
 
 def test_seed_table_has_every_seed_and_median_worst_best():
