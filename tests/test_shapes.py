@@ -1,5 +1,6 @@
 """The procedural shapes dataset (infogan_jax/shapes.py) and the disentanglement metric
 (infogan_jax/disentanglement.py)."""
+import json
 import math
 
 import numpy as np
@@ -107,15 +108,22 @@ def test_host_batches_of_arrays_resume_where_they_left_and_split_over_processes(
 @pytest.mark.parametrize('placement', ['device', 'host'])
 def test_shapes_train_on_both_routes_and_evaluate_their_disentanglement(tmp_path, placement):
   from configs import shapes as shapes_config, tiny
-  from infogan_jax import evaluation, loop
+  from infogan_jax import evaluation, loop, workdir as workdir_lib
   config = tiny.get_config()
   full = shapes_config.get_config()
   config.dataset, config.latent = full.dataset, full.latent
+  # the shapes' game (no normalisation in D, R1) and Q's consistency under the deformations
+  # that span the shapes' other factors, on the tiny networks
+  config.model.d_norm, config.objective, config.consistency = (
+      full.model.d_norm, full.objective, full.consistency)
   config.data_placement, config.num_train_steps = placement, 4
   config.eval.num_samples = 300
   workdir = str(tmp_path / placement)
   state = loop.train(config, workdir)
   assert int(state.step) == 4
+  with open(workdir_lib.metrics_path(workdir)) as f:
+    logged = json.loads(f.readlines()[-1])
+  assert np.isfinite(logged['consistency/cat0']) and np.isfinite(logged['r1'])
   if placement == 'host':
     return
   metrics = evaluation.run(config, workdir)
