@@ -9,7 +9,9 @@ how well each code matches one factor (MIG, per-factor table).
 Networks: the paper's MNIST layout (configs/mnist.py) at a quarter of its widths: G's fully
 connected layers feed an 8x8 map that two stride-2 up-convolutions take to 32x32, and D's
 two stride-2 convolutions take 32x32 to 8x8. At the paper's widths the shapes ran 2.3 times
-fewer steps per second on the CPU and learnt no more (docs/results.md, "Known factors").
+fewer steps per second on the CPU and, without the consistency term below, learnt no more
+(docs/results.md, "Known factors"); the paper's 64x64 networks (its 3-D faces and chairs)
+would cost about four times the paper's MNIST networks per image.
 The data is made in memory (60,000 training and 10,000 test images, the same for every run)
 and kept on the device.
 
@@ -17,7 +19,7 @@ Two more departures from the paper's MNIST settings, each measured on these shap
 (docs/results.md, "Known factors"):
 - no normalisation in D's trunk, and the R1 penalty (gamma 1) on real images: with
   BatchNorm D wins (D(real) 0.9 and more within 4,000 steps); without it and with R1 the
-  game stays balanced (D(real) 0.50-0.52);
+  game stays balanced (D(real) 0.50-0.52 from step 2,000 on);
 - the consistency term of configs/mnist_consistency.py (IIC between Q's categories for a
   real image and a deformed copy), with the deformations spanning the shapes' other factors
   (any rotation, scale +-25%, shift +-4 pixels): without it the three categories split the
