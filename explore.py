@@ -27,7 +27,7 @@ flags.mark_flags_as_required(['workdir'])
 def main(argv):
   del argv
   logging.set_verbosity(logging.WARNING)
-  from infogan_jax import explorer
+  from infogan_jax.explorer import server as explorer
 
   def serve():
     try:

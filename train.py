@@ -51,7 +51,8 @@ def main(argv):
   except (ValueError, TypeError) as e:  # e.g. --num_processes without --process_id
     cli.fail('train.py', f'cannot start jax.distributed: {e}')
   import jax
-  from infogan_jax import host_memory, loop
+  from infogan_jax.training import host_memory
+  from infogan_jax.training import loop
   advice = host_memory.advice(jax.default_backend())
   if advice and jax.process_index() == 0:
     print(advice, flush=True)

@@ -27,7 +27,9 @@ from jax.sharding import NamedSharding, PartitionSpec as P
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 from configs import mnist  # noqa: E402
-from infogan_jax import device_data, parallel, step as step_lib  # noqa: E402
+from infogan_jax.data import device_data
+from infogan_jax.training import parallel
+from infogan_jax.games import infogan as step_lib  # noqa: E402
 
 MNIST_TRAIN = 60_000
 

@@ -21,7 +21,8 @@ from jax.sharding import PartitionSpec as P
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 from configs import mnist  # noqa: E402
-from infogan_jax import parallel, step as step_lib  # noqa: E402
+from infogan_jax.training import parallel
+from infogan_jax.games import infogan as step_lib  # noqa: E402
 
 
 def main():

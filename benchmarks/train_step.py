@@ -45,7 +45,8 @@ def _worker(batch: int, steps: int, warmup: int, precision: str) -> dict:
   import numpy as np
   sys.path.insert(0, ROOT)
   from configs import mnist
-  from infogan_jax import parallel, step as step_lib
+  from infogan_jax.training import parallel
+  from infogan_jax.games import infogan as step_lib
   config = mnist.get_config()
   config.batch_size = batch
   config.model.compute_dtype = precision
@@ -89,7 +90,9 @@ def _loop(batch: int, steps: int, precision: str, placement: str, per_dispatch: 
   import tempfile
   sys.path.insert(0, ROOT)
   from configs import mnist
-  from infogan_jax import loop, reliability, workdir as workdir_lib
+  from infogan_jax.training import loop
+  from infogan_jax.training import reliability
+  from infogan_jax.training import workdir as workdir_lib
   config = mnist.get_config()
   config.batch_size, config.model.compute_dtype = batch, precision
   config.data_dir, config.manual_dir = data_dir, manual_dir
@@ -121,7 +124,7 @@ def _loop(batch: int, steps: int, precision: str, placement: str, per_dispatch: 
 def _pipeline(batch: int, data_dir: str, manual_dir: str, batches: int = 300) -> dict:
   sys.path.insert(0, ROOT)
   from configs import mnist
-  from infogan_jax import input_pipeline
+  from infogan_jax.data import input_pipeline
   config = mnist.get_config()
   config.data_dir, config.manual_dir = data_dir, manual_dir
   it = input_pipeline.create_dataset(config, batch)

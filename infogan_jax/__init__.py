@@ -2,7 +2,10 @@
 
 Importable pieces for your own JAX code:
 
-    from infogan_jax import LatentSpec, TrainState, create_train_state, train_step
+    from infogan_jax import LatentSpec
+    from infogan_jax import TrainState
+    from infogan_jax import create_train_state
+    from infogan_jax import train_step
     model = infogan_jax.load('runs/mnist')   # a trained workdir: generate() / infer()
 
 The names below are imported on first use, so that `from infogan_jax import errors`
@@ -11,9 +14,10 @@ The names below are imported on first use, so that `from infogan_jax import erro
 import importlib
 
 _EXPORTS = {
-    'LatentSpec': 'latents', 'Latents': 'latents', 'QOutput': 'latents',
-    'TrainState': 'step', 'create_train_state': 'step', 'generate': 'step', 'infer': 'step',
-    'step_rng': 'step', 'train_step': 'step',
+    'LatentSpec': 'networks.latents', 'Latents': 'networks.latents', 'QOutput': 'networks.latents',
+    'TrainState': 'games.infogan', 'create_train_state': 'games.infogan',
+    'generate': 'games.infogan', 'infer': 'games.infogan', 'step_rng': 'games.infogan',
+    'train_step': 'games.infogan',
     'InfoGAN': 'api', 'load': 'api',
 }
 __all__ = sorted(_EXPORTS)

@@ -22,11 +22,14 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
-from infogan_jax import checkpointing, input_pipeline, models, step as step_lib
-from infogan_jax import workdir as workdir_lib
+from infogan_jax.training import checkpointing
+from infogan_jax.data import input_pipeline
+from infogan_jax.networks import models
+from infogan_jax.games import infogan as step_lib
+from infogan_jax.training import workdir as workdir_lib
 from infogan_jax.errors import (CheckpointError, CheckpointMismatchError, EvaluationError,
                                 InputError, WorkdirError)
-from infogan_jax.latents import Latents
+from infogan_jax.networks.latents import Latents
 
 
 class InfoGAN:

@@ -147,7 +147,7 @@ def run(program: str, workdir: Optional[str], body: Callable[[], object]) -> Non
   """Runs `body`; a problem the user can act on ends the process with one line and its
   exit status. The tracebacks behind it go to <workdir>/errors.log if `workdir` holds a
   run by then (never into a folder of the user's own)."""
-  from infogan_jax import workdir as workdir_lib   # here: it starts JAX
+  from infogan_jax.training import workdir as workdir_lib   # here: it starts JAX
   workdir = os.path.expanduser(workdir) if workdir else None
   log = ErrorLog(workdir and workdir_lib.error_log_path(workdir))
   log.install()
@@ -171,5 +171,5 @@ def _writable(log: ErrorLog) -> Optional[str]:
 
 
 def _is_run(folder: str) -> bool:
-  from infogan_jax import workdir as workdir_lib
+  from infogan_jax.training import workdir as workdir_lib
   return workdir_lib.is_run(folder)

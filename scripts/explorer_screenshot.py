@@ -30,7 +30,7 @@ def main():
   from selenium.webdriver.common.by import By
   from selenium.webdriver.support.ui import WebDriverWait
 
-  from infogan_jax import explorer
+  from infogan_jax.explorer import server as explorer
   server = explorer.make_server(explorer.Explorer(args.workdir), '127.0.0.1', 0)
   threading.Thread(target=server.serve_forever, daemon=True).start()
   options = webdriver.ChromeOptions()

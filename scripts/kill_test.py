@@ -36,8 +36,8 @@ import time
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, ROOT)   # this checkout's infogan_jax, also when run as a script
-from infogan_jax import workdir as workdir_lib  # noqa: E402
-from infogan_jax.checkpointing import UNFINISHED_SUFFIX  # noqa: E402
+from infogan_jax.training import workdir as workdir_lib  # noqa: E402
+from infogan_jax.training.checkpointing import UNFINISHED_SUFFIX  # noqa: E402
 STEPS, EVERY = 600, 25
 
 

@@ -55,7 +55,7 @@ def pytest_collection_modifyitems(config, items):
 @pytest.fixture(scope='session')
 def trained_ring8(tmp_path_factory):
   """(workdir, final TrainState) of a full configs/ring8.py run, shared by tests."""
-  from infogan_jax import loop
+  from infogan_jax.training import loop
   workdir = str(tmp_path_factory.mktemp('ring8'))
   state = loop.train(ring8.get_config(), workdir)
   return workdir, state
@@ -66,7 +66,7 @@ def _trained_tiny_once(tmp_path_factory):
   import tensorflow_datasets as tfds
 
   from configs import tiny
-  from infogan_jax import loop
+  from infogan_jax.training import loop
   workdir = str(tmp_path_factory.mktemp('tiny') / 'run')
   with tfds.testing.mock_data(num_examples=64):
     loop.train(tiny.get_config(), workdir)
@@ -100,7 +100,8 @@ def mock_mnist_archives(tmp_path_factory):
   import tensorflow_datasets as tfds
 
   from configs import tiny
-  from infogan_jax import input_pipeline, mnist_files
+  from infogan_jax.data import input_pipeline
+  from infogan_jax.data import mnist_files
   folder = tmp_path_factory.mktemp('mnist_archives')
   config = tiny.get_config()
   config.data_reader = 'tfds'

@@ -38,7 +38,8 @@ def equivalence(out_dir, steps=2, semi_supervised=False, wgan_gp=False, consiste
   import numpy as np
   import optax
   from configs import tiny
-  from infogan_jax import parallel, step as step_lib
+  from infogan_jax.training import parallel
+  from infogan_jax.games import infogan as step_lib
 
   cfg = tiny.get_config()
   cfg.batch_size = 8  # 2 rows per device on 4 devices; BatchNorm must see all 8
@@ -100,7 +101,8 @@ def equivalence(out_dir, steps=2, semi_supervised=False, wgan_gp=False, consiste
 def train(out, argv):
   from absl import app
   import train as train_py
-  from infogan_jax import loop, mnist_files
+  from infogan_jax.training import loop
+  from infogan_jax.data import mnist_files
   if os.environ.get('TEST_MNIST_SHA256'):   # the test's own small MNIST archives
     mnist_files.SHA256 = json.loads(os.environ['TEST_MNIST_SHA256'])
 

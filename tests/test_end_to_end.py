@@ -11,7 +11,9 @@ from absl import flags
 
 import train
 from configs import tiny
-from infogan_jax import checkpointing, loop, step as step_lib
+from infogan_jax.training import checkpointing
+from infogan_jax.training import loop
+from infogan_jax.games import infogan as step_lib
 
 
 def _run_cli(workdir, **overrides):

@@ -3,7 +3,8 @@ must end up with each category on its own mode (a short CPU run)."""
 import jax
 import numpy as np
 
-from infogan_jax import input_pipeline, step as step_lib
+from infogan_jax.data import input_pipeline
+from infogan_jax.games import infogan as step_lib
 
 
 def test_each_category_captures_its_own_mode(trained_ring8):

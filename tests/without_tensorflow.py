@@ -17,7 +17,7 @@ sys.path.insert(0, ROOT)
 if __name__ == '__main__':
   sums, script, *argv = sys.argv[1:]
   from absl import app
-  from infogan_jax import mnist_files
+  from infogan_jax.data import mnist_files
   mnist_files.SHA256 = json.loads(sums)
   module = __import__(os.path.splitext(script)[0])
   sys.argv = [script, *argv]

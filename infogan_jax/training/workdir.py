@@ -1,0 +1,328 @@
+"""A run's folder: where each of its files lives, and the config it records.
+
+    <workdir>/config.json          the run's config (what infogan_jax.load() rebuilds from)
+    <workdir>/train.lock           held while a trainer runs here (one run per workdir)
+    <workdir>/checkpoints/<step>/  orbax checkpoints
+    <workdir>/metrics.jsonl        one JSON object per logged step
+    <workdir>/tensorboard/         the same scalars as TensorBoard events
+    <workdir>/samples/             sample grids written during training
+    <workdir>/eval/<step>/         eval.py's metrics.json, report.md and figures
+    <workdir>/errors.log           tracebacks behind a one-line error (cli.py), if any
+    <workdir>/replaced_<time>/     earlier runs moved aside by --restart (only these files)
+    <workdir>/seed_<n>/            config.num_seeds > 1: each seed's run, laid out as above
+    <workdir>/eval_seeds.md        eval.py's table of those seeds
+
+Every module asks this one for these paths. `prepare` compares a new run's config with
+config.json before any work: resuming under another config would continue a checkpoint
+under settings that did not produce it. `record_config` writes config.json only once the
+run has started, so a failed start never replaces the record of the run that is there.
+"""
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import json
+import os
+import socket
+import time
+from typing import List, Optional
+
+import ml_collections
+
+from infogan_jax.settings import config_validation
+from infogan_jax.errors import WorkdirError
+
+CONFIG_FILE = 'config.json'
+CHECKPOINTS = 'checkpoints'
+METRICS_FILE = 'metrics.jsonl'
+TENSORBOARD = 'tensorboard'
+SAMPLES = 'samples'
+EVAL = 'eval'
+REPLACED_PREFIX = 'replaced_'
+SEED_PREFIX = 'seed_'
+SEED_TABLE = 'eval_seeds.md'
+LOCK_FILE = 'train.lock'     # held by the training process (0) of the run in the workdir
+ERROR_LOG = 'errors.log'
+
+# Fields that may change when a run is resumed: how long it runs, what it logs and keeps,
+# where the data is read from, how faults are handled, how many steps one call runs (the
+# same computation), and evaluation settings. Any other
+# difference would continue the checkpoint under a config that did not produce it.
+RESUMABLE_CHANGES = ('num_train_steps', 'log_every_steps', 'sample_every_steps',
+                     'checkpoint_every_steps', 'keep_checkpoints', 'data_dir', 'manual_dir',
+                     'prefetch', 'on_nonfinite', 'steps_per_dispatch', 'eval')
+
+
+# --- paths ------------------------------------------------------------------------------
+def config_path(workdir: str) -> str:
+  return os.path.join(workdir, CONFIG_FILE)
+
+
+def checkpoint_dir(workdir: str) -> str:
+  """Absolute: orbax needs it so."""
+  return os.path.join(os.path.abspath(workdir), CHECKPOINTS)
+
+
+def metrics_path(workdir: str) -> str:
+  return os.path.join(workdir, METRICS_FILE)
+
+
+def tensorboard_dir(workdir: str) -> str:
+  return os.path.join(workdir, TENSORBOARD)
+
+
+def sample_path(workdir: str, step: int) -> str:
+  return os.path.join(workdir, SAMPLES, f'step_{step:07d}.png')
+
+
+def sample_paths(workdir: str) -> dict:
+  """{step: path} of the sample grids training drew in `workdir`, by step."""
+  folder = os.path.join(workdir, SAMPLES)
+  found = {}
+  for name in os.listdir(folder) if os.path.isdir(folder) else []:
+    number = name[len('step_'):-len('.png')]
+    if name.startswith('step_') and name.endswith('.png') and number.isdigit():
+      found[int(number)] = os.path.join(folder, name)
+  return dict(sorted(found.items()))
+
+
+def eval_dir(workdir: str, step: int) -> str:
+  return os.path.join(workdir, EVAL, str(step))
+
+
+def seed_workdir(workdir: str, seed: int) -> str:
+  """Where seed `seed` of a config.num_seeds > 1 run lives."""
+  return os.path.join(workdir, f'{SEED_PREFIX}{seed}')
+
+
+def seed_workdirs(workdir: str) -> dict:
+  """{seed: its workdir} of the seeds a config.num_seeds > 1 run trained in `workdir`."""
+  if not os.path.isdir(workdir):
+    return {}
+  found = {}
+  for name in os.listdir(workdir):
+    number = name[len(SEED_PREFIX):]
+    path = os.path.join(workdir, name)
+    if name.startswith(SEED_PREFIX) and number.isdigit() and os.path.isdir(path):
+      found[int(number)] = path
+  return dict(sorted(found.items()))
+
+
+def error_log_path(workdir: str) -> str:
+  return os.path.join(workdir, ERROR_LOG)
+
+
+def is_run(workdir: str) -> bool:
+  """True if training has started in `workdir` (its config or checkpoint folder is there)."""
+  return (os.path.exists(config_path(workdir))
+          or os.path.isdir(os.path.join(workdir, CHECKPOINTS)))
+
+
+def seed_table_path(workdir: str) -> str:
+  return os.path.join(workdir, SEED_TABLE)
+
+
+def has_run(workdir: str) -> bool:
+  """True if `workdir` holds checkpoints."""
+  checkpoints = checkpoint_dir(workdir)
+  return os.path.isdir(checkpoints) and bool(os.listdir(checkpoints))
+
+
+# --- the recorded config ----------------------------------------------------------------
+def read_config(workdir: str) -> ml_collections.ConfigDict:
+  """The config a run recorded, with fields added to the schema since filled in with the
+  values such runs used (config_validation.OPTIONAL). Raises WorkdirError."""
+  path = config_path(workdir)
+  if not os.path.exists(path):
+    raise WorkdirError(f'{path} not found: is {workdir} a training workdir of train.py?')
+  try:
+    with open(path) as f:
+      recorded = json.load(f)
+  except (OSError, ValueError) as e:
+    raise WorkdirError(
+        f'{path} cannot be read ({e}). It records the config of the run in {workdir}; '
+        'restore it, or pass --restart to move the old run aside and start over.'
+    ) from None
+  return config_validation.with_defaults(ml_collections.ConfigDict(recorded))
+
+
+def write_config(config, workdir: str) -> None:
+  """Writes <workdir>/config.json atomically (a killed run never leaves half a file)."""
+  path = config_path(workdir)
+  tmp = f'{path}.tmp-{os.getpid()}'
+  with open(tmp, 'w') as f:
+    f.write(config.to_json_best_effort(indent=2))
+    f.flush()
+    os.fsync(f.fileno())
+  os.replace(tmp, path)
+
+
+def _flatten(tree, prefix=''):
+  out = {}
+  for key, value in tree.items():
+    if isinstance(value, dict):
+      out.update(_flatten(value, f'{prefix}{key}.'))
+    else:
+      out[f'{prefix}{key}'] = value
+  return out
+
+
+# Fields that define a trained model (its networks, its latent layout, its data's value
+# range): a config used to load or evaluate a run must agree with the run's on these.
+MODEL_FIELDS = ('dataset', 'latent', 'model')
+
+
+def config_differences(old: dict, new: dict, fields=None) -> List[str]:
+  """'config.x: a in the workdir, b now' for every field that may not change on resume
+  (or, given `fields`, for those top-level fields only).
+
+  Fields present on one side only (added to the schema later) are not compared.
+  """
+  old, new = _flatten(old), _flatten(new)
+  diffs = []
+  for name in sorted(set(old) & set(new)):
+    top = name.split('.')[0]
+    if (top in RESUMABLE_CHANGES or name in RESUMABLE_CHANGES if fields is None
+        else top not in fields):
+      continue
+    if old[name] != new[name]:
+      diffs.append(f'config.{name}: {old[name]!r} in the workdir, {new[name]!r} now')
+  return diffs
+
+
+@contextlib.contextmanager
+def lock(workdir: str, is_lead: bool = True):
+  """Holds <workdir>/train.lock for the duration: a second trainer on the same workdir is
+  refused at once (WorkdirError naming the holder). The kernel releases the lock when its
+  process ends, so a killed run's lock is simply taken over. Only the lead process locks."""
+  if not is_lead:
+    yield
+    return
+  try:
+    os.makedirs(workdir, exist_ok=True)
+    fd = os.open(os.path.join(workdir, LOCK_FILE), os.O_RDWR | os.O_CREAT, 0o644)
+  except OSError as e:
+    raise _unwritable(workdir, e) from None
+  try:
+    try:
+      fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except OSError:
+      holder = os.pread(fd, 200, 0).decode(errors='replace').strip() or 'another process'
+      raise WorkdirError(
+          f'{workdir} is in use by another trainer ({holder}). One run per workdir: wait '
+          'for it to end, stop it (Ctrl-C or SIGTERM saves and exits), or choose another '
+          '--workdir.') from None
+    os.ftruncate(fd, 0)
+    os.pwrite(fd, f'pid {os.getpid()} on {socket.gethostname()}, since '
+                  f'{time.strftime("%Y-%m-%d %H:%M:%S")}\n'.encode(), 0)
+    yield
+  finally:
+    os.close(fd)   # releases the lock
+
+
+def written_by_training(name: str) -> bool:
+  """True for an entry of a workdir that training or evaluation writes."""
+  return (name in (CONFIG_FILE, CHECKPOINTS, METRICS_FILE, TENSORBOARD, SAMPLES, EVAL,
+                   SEED_TABLE, ERROR_LOG)
+          or name.startswith(f'{CONFIG_FILE}.tmp-')
+          or (name.startswith(SEED_PREFIX) and name[len(SEED_PREFIX):].isdigit()))
+
+
+def listed(items: List[str], most: int = 6, sep: str = '; ') -> str:
+  """The first `most` items (e.g. config_differences' lines), for a message."""
+  return sep.join(items[:most]) + (f'{sep}...' if len(items) > most else '')
+
+
+def seed_config(config, seed: int):
+  """The config a seed of a config.num_seeds run records in its own workdir: that seed,
+  trained alone."""
+  config = config.copy_and_resolve_references()
+  config.seed, config.num_seeds = seed, 1
+  return config
+
+
+def move_old_run(workdir: str) -> Optional[str]:
+  """Moves what training and evaluation wrote in `workdir` to workdir/replaced_<time>/.
+
+  Refuses (WorkdirError, nothing moved) a workdir that also holds anything else, such as a
+  source checkout passed as --workdir=.: --restart moves a run, not a user's files.
+  """
+  entries = [e for e in sorted(os.listdir(workdir)) if e != LOCK_FILE]  # held: stays
+  foreign = [e for e in entries
+             if not written_by_training(e) and not e.startswith(REPLACED_PREFIX)]
+  if foreign:
+    raise WorkdirError(
+        f'--restart: {workdir} holds files that training did not write ('
+        + listed(foreign, 8, ', ') + '); nothing '
+        'was moved. Choose a --workdir of its own for the run, or move them yourself.')
+  entries = [e for e in entries if written_by_training(e)]
+  if not entries:
+    return None
+  target = os.path.join(workdir, time.strftime(f'{REPLACED_PREFIX}%Y%m%d-%H%M%S'))
+  suffix = 0
+  while os.path.exists(target + (f'_{suffix}' if suffix else '')):
+    suffix += 1
+  target += f'_{suffix}' if suffix else ''
+  os.makedirs(target)
+  for entry in entries:
+    os.replace(os.path.join(workdir, entry), os.path.join(target, entry))
+  return target
+
+
+def prepare(config, workdir: str, restart: bool = False, is_lead: bool = True) -> None:
+  """Checks `workdir` before any work: writable, and holding no run of another config.
+
+  `restart=True` moves an existing run to workdir/replaced_<time>/ and starts afresh.
+  Nothing is recorded here: `record_config` writes config.json once the run has started
+  (a start that fails leaves the workdir's record as it was). Every process runs the
+  comparison (same files, same answer); only the lead moves files. Raises WorkdirError.
+  """
+  path = config_path(workdir)
+  if restart:
+    if is_lead and os.path.isdir(workdir):
+      try:
+        moved = move_old_run(workdir)
+      except OSError as e:
+        raise WorkdirError(f'--restart: could not move the old run out of the way in '
+                           f'{workdir}: {e.strerror or e}') from None
+      if moved:
+        print(f'--restart: moved the previous run to {moved}', flush=True)
+    _barrier('infogan_restart')
+  elif os.path.exists(path):
+    old = read_config(workdir).to_dict()
+    diffs = config_differences(old, json.loads(config.to_json_best_effort()))
+    if diffs:
+      raise WorkdirError(
+          f'{workdir} holds a run with a different config ({listed(diffs)}). Resuming would '
+          'continue it under settings that did not produce it. Use the settings of '
+          f'{path} to resume, pass --restart to move the old run aside and start over, '
+          'or choose another --workdir.')
+  elif has_run(workdir):
+    print(f'Note: {workdir} has checkpoints but no {CONFIG_FILE}; resuming without '
+          'comparing configs (array shapes are still checked).', flush=True)
+  if is_lead:
+    try:
+      os.makedirs(workdir, exist_ok=True)
+    except OSError as e:
+      raise _unwritable(workdir, e) from None
+
+
+def record_config(config, workdir: str) -> None:
+  """Records `config` as the run's (config.json), once the run has started: its
+  checkpoint restored and its first step run (or its first checkpoint saved)."""
+  try:
+    write_config(config, workdir)
+  except OSError as e:
+    raise _unwritable(workdir, e) from None
+
+
+def _unwritable(workdir: str, e: OSError) -> WorkdirError:
+  where = f' ({e.filename})' if e.filename and e.filename != workdir else ''
+  return WorkdirError(f'cannot write to the workdir {workdir}: {e.strerror or e}{where}')
+
+
+def _barrier(name: str) -> None:
+  import jax
+  if jax.process_count() > 1:
+    from jax.experimental import multihost_utils
+    multihost_utils.sync_global_devices(name)

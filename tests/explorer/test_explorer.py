@@ -1,0 +1,199 @@
+"""The latent-code explorer: its request handlers without a network, then the page in a
+real (headless) browser."""
+import base64
+import io
+import json
+import os
+import shutil
+import threading
+
+import numpy as np
+import pytest
+from PIL import Image
+
+from configs import ring8
+from infogan_jax import api
+from infogan_jax.explorer import server as explorer
+from infogan_jax.training import loop
+
+
+def _call(ex, method, path, payload=None, raw=None):
+  body = raw if raw is not None else json.dumps(payload or {}).encode()
+  status, kind, answer = ex.handle(method, path, body)
+  return status, (json.loads(answer) if kind == 'application/json' else answer)
+
+
+def _image(data_url):
+  assert data_url.startswith('data:image/png;base64,')
+  return np.asarray(Image.open(io.BytesIO(base64.b64decode(data_url.split(',', 1)[1]))))
+
+
+def _png_bytes(array, mode=None):
+  buffer = io.BytesIO()
+  Image.fromarray(array, mode).save(buffer, format='PNG')
+  return buffer.getvalue()
+
+
+def test_the_page_and_the_run_are_served(trained_tiny):
+  ex = explorer.Explorer(trained_tiny)
+  status, page = _call(ex, 'GET', '/')
+  assert status == 200 and b'<title>InfoGAN explorer</title>' in page
+  assert b'http://' not in page and b'https://' not in page   # no external assets
+  status, info = _call(ex, 'GET', '/api/info')
+  assert status == 200 and info['categorical'] == [3, 2] and info['continuous'] == 1
+  assert info['step'] == 4 and info['steps'][-1] == 4 and not info['points']
+
+
+def test_generate_follows_the_codes_and_refuses_out_of_range_values(trained_tiny):
+  ex = explorer.Explorer(trained_tiny)
+  request = {'seed': 3, 'seed2': 4, 'mix': 0.0, 'cat': [1, 0], 'cont': [0.0]}
+  status, first = _call(ex, 'POST', '/api/generate', request)
+  assert status == 200, first
+  grid = _image(first['grid'])
+  assert grid.shape == (3 * 28, 10 * 28)      # rows: code 0's 3 values; 10 noise draws
+  np.testing.assert_array_equal(_image(first['single']), grid[28:56, :28])   # row 1, draw 0
+  moved = _call(ex, 'POST', '/api/generate', dict(request, cont=[1.5]))[1]
+  mixed = _call(ex, 'POST', '/api/generate', dict(request, mix=1.0))[1]
+  assert not np.array_equal(_image(moved['grid']), grid)
+  assert not np.array_equal(_image(mixed['grid']), grid)
+  assert np.array_equal(_image(_call(ex, 'POST', '/api/generate', request)[1]['grid']), grid)
+  for change, expected in [
+      ({'cat': [3, 0]}, 'categorical code 0 has 3 categories (0..2), got 3'),
+      ({'cat': [0, -1]}, 'categorical code 1 has 2 categories (0..1), got -1'),
+      ({'cat': [0]}, 'cat must list one value per categorical code (2)'),
+      ({'cont': [2.5]}, 'continuous code 0 must be a number in [-2, 2], got 2.5'),
+      ({'mix': 1.5}, 'mix must be a number in [0, 1]'),
+      ({'seed': -1}, 'seed must be an integer'),
+      ({'step': 99}, 'No checkpoint for step 99'),
+  ]:
+    status, answer = _call(ex, 'POST', '/api/generate', dict(request, **change))
+    assert status == 400 and expected in answer['error'], (change, answer)
+  assert _call(ex, 'POST', '/api/generate', raw=b'{not json')[1]['error'] == \
+      'the request body must be JSON'
+  assert _call(ex, 'GET', '/nope')[0] == 404
+
+
+def test_infer_reads_uploads_and_names_what_it_changed(trained_tiny):
+  ex = explorer.Explorer(trained_tiny)
+  model = api.load(trained_tiny)
+  digit = np.round((model.generate(n=1)[0, ..., 0] + 1) * 127.5).astype(np.uint8)
+  status, answer = _call(ex, 'POST', '/api/infer', raw=_png_bytes(digit))
+  assert status == 200, answer
+  expected = model.infer(digit[None])
+  assert answer['d_prob'] == pytest.approx(float(expected['d_prob'][0]), abs=1e-3)
+  assert [len(p) for p in answer['cat_probs']] == [3, 2] and len(answer['cont_mean']) == 1
+  assert answer['notes'] == [] or answer['notes'] == [
+      'inverted (dark on light; MNIST digits are light on dark)']
+  # A larger colour photo of a dark digit on white paper: converted, resized, inverted.
+  photo = np.full((56, 56, 3), 250, np.uint8)
+  photo[10:46, 24:32] = 10
+  status, answer = _call(ex, 'POST', '/api/infer', raw=_png_bytes(photo))
+  assert status == 200 and answer['notes'] == [
+      'converted from RGB to grey', 'resized from 56x56 to 28x28',
+      'inverted (dark on light; MNIST digits are light on dark)']
+  for raw, expected in [(b'', 'the upload is empty'),
+                        (b'GIF89a not really', 'not an image this server can read')]:
+    status, answer = _call(ex, 'POST', '/api/infer', raw=raw)
+    assert status == 400 and expected in answer['error']
+
+
+def test_points_runs_show_the_plane_and_refuse_uploads(trained_ring8):
+  workdir, _ = trained_ring8
+  ex = explorer.Explorer(workdir)
+  info = _call(ex, 'GET', '/api/info')[1]
+  assert info['points'] and info['categorical'] == [8] and info['continuous'] == 0
+  status, answer = _call(ex, 'POST', '/api/generate', {'cat': [2], 'cont': []})
+  assert status == 200 and answer['single'] is None
+  assert _image(answer['grid']).shape[2] == 3   # a colour plot of the plane
+  status, answer = _call(ex, 'POST', '/api/infer', raw=b'\x89PNG')
+  assert status == 400 and '2-D points' in answer['error']
+
+
+def test_a_guided_code_is_labelled_and_a_run_without_checkpoints_is_named(tmp_path):
+  empty = str(tmp_path / 'empty')
+  os.makedirs(empty)
+  ex = explorer.Explorer(empty)
+  assert 'config.json not found' in _call(ex, 'GET', '/api/info')[1]['error']
+  status, answer = _call(ex, 'POST', '/api/generate', {})
+  assert status == 400 and 'not found' in answer['error']   # and the server goes on
+
+  config = ring8.get_config()
+  config.latent.guided_code, config.semi_supervised.labels_per_class = 0, 1
+  config.num_train_steps = 2
+  loop.train(config, str(tmp_path / 'ss'))
+  info = _call(explorer.Explorer(str(tmp_path / 'ss')), 'GET', '/api/info')[1]
+  assert info['guided_code'] == 0 and info['guided_labels'][:2] == ['mode 0', 'mode 1']
+
+
+def test_only_this_machine_unless_told():
+  assert explorer.check_host('127.0.0.1', False) is None
+  assert explorer.check_host('localhost', False) is None
+  with pytest.raises(explorer.RequestError, match='--allow_remote'):
+    explorer.check_host('0.0.0.0', False)
+  assert 'no authentication' in explorer.check_host('0.0.0.0', True)
+
+
+# --- in a browser -----------------------------------------------------------------------
+def _browser():
+  """A headless Chromium through selenium, or a reason to skip."""
+  try:
+    from selenium import webdriver
+    from selenium.webdriver.chrome.service import Service
+  except ImportError:
+    pytest.skip('selenium is not installed (pip install selenium; .ci/run installs it)')
+  chromium = shutil.which('chromium') or shutil.which('chromium-browser')
+  driver = shutil.which('chromedriver')
+  if not chromium or not driver:
+    pytest.skip('no Chromium and chromedriver (Debian: apt-get install chromium '
+                'chromium-driver; .ci/run installs them)')
+  options = webdriver.ChromeOptions()
+  options.binary_location = chromium
+  for flag in ('--headless=new', '--no-sandbox', '--disable-dev-shm-usage',
+               '--window-size=1200,900'):
+    options.add_argument(flag)
+  return webdriver.Chrome(service=Service(driver), options=options)
+
+
+def serve(workdir):
+  server = explorer.make_server(explorer.Explorer(workdir), '127.0.0.1', 0)
+  threading.Thread(target=server.serve_forever, daemon=True).start()
+  return server, f'http://127.0.0.1:{server.server_address[1]}/'
+
+
+def test_in_a_browser_a_slider_changes_the_image_and_q_reads_an_upload(trained_tiny,
+                                                                      tmp_path):
+  from selenium.webdriver.common.by import By
+  from selenium.webdriver.support.ui import WebDriverWait
+  browser = _browser()
+  server, url = serve(trained_tiny)
+  try:
+    browser.get(url)
+    wait = WebDriverWait(browser, 60)
+    wait.until(lambda b: b.find_element(By.ID, 'grid').get_attribute('src'))
+    before = browser.find_element(By.ID, 'grid').get_attribute('src')
+    slider = browser.find_element(By.CSS_SELECTOR, 'input.cont')
+    browser.execute_script(
+        "arguments[0].value = 1.5; arguments[0].dispatchEvent(new Event('input'));", slider)
+    wait.until(lambda b: b.find_element(By.ID, 'grid').get_attribute('src') != before)
+    assert float(browser.find_element(By.ID, 'latency').get_attribute('data-ms')) > 0
+
+    # Q's answer for an uploaded digit, as the API gives it.
+    model = api.load(trained_tiny)
+    digit = np.round((model.generate(n=1)[0, ..., 0] + 1) * 127.5).astype(np.uint8)
+    path = tmp_path / 'digit.png'
+    path.write_bytes(_png_bytes(digit))
+    browser.find_element(By.ID, 'upload').send_keys(str(path))
+    shown = wait.until(lambda b: b.find_elements(By.ID, 'd_prob'))[0].text
+    expected = float(model.infer(digit[None])['d_prob'][0])
+    assert float(shown) == pytest.approx(expected, abs=0.006)
+    best = browser.find_element(By.CSS_SELECTOR, '.best[data-code="0"]').text
+    assert best == str(int(model.infer(digit[None])['cat_probs'][0].argmax()))
+
+    # A bad request: a clear message on the page, and the page keeps working.
+    browser.execute_script("state.cat[0] = 7; moved();")
+    wait.until(lambda b: 'has 3 categories' in b.find_element(By.ID, 'message').text)
+    browser.execute_script("state.cat[0] = 2; moved();")
+    wait.until(lambda b: b.find_element(By.ID, 'message').text == '')
+  finally:
+    browser.quit()
+    server.shutdown()
