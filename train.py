@@ -43,7 +43,7 @@ flags.DEFINE_bool('distributed', None,
 def main(argv):
   del argv  # cli.flags_parser refused extra arguments
   logging.set_verbosity(logging.WARNING)  # orbax logs every file it renames at INFO
-  from infogan_jax import parallel  # after flag parsing: keeps --help fast
+  from infogan_jax.training import parallel  # after flag parsing: keeps --help fast
   try:
     # jax.distributed must start before anything touches a device.
     parallel.initialize_distributed(FLAGS.coordinator_address, FLAGS.num_processes,

@@ -29,7 +29,7 @@ sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 from configs import mnist  # noqa: E402
 from infogan_jax.data import device_data
 from infogan_jax.training import parallel
-from infogan_jax.games import infogan as step_lib  # noqa: E402
+from infogan_jax import games  # noqa: E402
 
 MNIST_TRAIN = 60_000
 
@@ -45,7 +45,7 @@ def main():
   mesh = parallel.make_mesh()
   images = parallel.replicate(np.random.default_rng(0).integers(
       0, 256, (MNIST_TRAIN, 28, 28, 1), dtype=np.uint8), mesh)
-  states = [parallel.replicate(step_lib.create_train_state(config, jax.random.key(s)), mesh)
+  states = [parallel.replicate(games.create_train_state(config, jax.random.key(s)), mesh)
             for s in range(args.seeds)]
 
   def variant(k, seeds, in_turn):

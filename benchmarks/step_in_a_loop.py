@@ -22,7 +22,7 @@ from jax.sharding import PartitionSpec as P
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 from configs import mnist  # noqa: E402
 from infogan_jax.training import parallel
-from infogan_jax.games import infogan as step_lib  # noqa: E402
+from infogan_jax import games  # noqa: E402
 
 
 def main():
@@ -30,7 +30,7 @@ def main():
   mesh = parallel.make_mesh()
 
   def fresh():
-    return parallel.replicate(step_lib.create_train_state(config, jax.random.key(0)), mesh)
+    return parallel.replicate(games.create_train_state(config, jax.random.key(0)), mesh)
 
   images = np.random.default_rng(0).uniform(-1, 1, (128, 28, 28, 1)).astype(np.float32)
   batch = parallel.global_batch({'image': images}, mesh)
@@ -39,12 +39,12 @@ def main():
   def scanner(k, unroll):
     def per_device(state, b, first):
       def one(state, s):
-        return step_lib.train_step(state, b, step_lib.step_rng(0, s), axis_name=parallel.AXIS)
+        return games.train_step(state, b, games.step_rng(0, s), axis_name=parallel.AXIS)
       return jax.lax.scan(one, state, first + jnp.arange(k), unroll=unroll)
     return jax.jit(jax.shard_map(per_device, mesh=mesh, in_specs=(P(), P(parallel.AXIS), P()),
                                  out_specs=(P(), P())), donate_argnums=0)
 
-  variants = {'bare step': (1, lambda st, i: bare(st, batch, step_lib.step_rng(0, i)))}
+  variants = {'bare step': (1, lambda st, i: bare(st, batch, games.step_rng(0, i)))}
   for k, unroll in [(1, 1), (1, True), (4, True), (4, 1)]:
     f = scanner(k, unroll)
     variants[f'scan of {k}, unroll={unroll}'] = (k, lambda st, i, f=f: f(st, batch, np.int32(i)))

@@ -46,27 +46,27 @@ def _worker(batch: int, steps: int, warmup: int, precision: str) -> dict:
   sys.path.insert(0, ROOT)
   from configs import mnist
   from infogan_jax.training import parallel
-  from infogan_jax.games import infogan as step_lib
+  from infogan_jax import games
   config = mnist.get_config()
   config.batch_size = batch
   config.model.compute_dtype = precision
   mesh = parallel.make_mesh()
-  state = parallel.replicate(step_lib.create_train_state(config, jax.random.key(0)), mesh)
+  state = parallel.replicate(games.create_train_state(config, jax.random.key(0)), mesh)
   step = parallel.make_train_step(mesh)
   images = np.random.default_rng(0).uniform(-1, 1, (batch, 28, 28, 1)).astype(np.float32)
   batch_arr = parallel.global_batch({'image': images}, mesh)
   start = time.perf_counter()
-  state, metrics = step(state, batch_arr, step_lib.step_rng(0, 0))
+  state, metrics = step(state, batch_arr, games.step_rng(0, 0))
   jax.block_until_ready((state, metrics))
   compile_s = time.perf_counter() - start
   for i in range(warmup):
-    state, metrics = step(state, batch_arr, step_lib.step_rng(0, i + 1))
+    state, metrics = step(state, batch_arr, games.step_rng(0, i + 1))
   jax.block_until_ready(state)
   times = []
   faults = resource.getrusage(resource.RUSAGE_SELF).ru_minflt
   for i in range(steps):
     t = time.perf_counter()
-    state, metrics = step(state, batch_arr, step_lib.step_rng(0, i + 100))
+    state, metrics = step(state, batch_arr, games.step_rng(0, i + 100))
     jax.block_until_ready(state)
     times.append(time.perf_counter() - t)
   faults = resource.getrusage(resource.RUSAGE_SELF).ru_minflt - faults

@@ -2,10 +2,7 @@
 
 Importable pieces for your own JAX code:
 
-    from infogan_jax import LatentSpec
-    from infogan_jax import TrainState
-    from infogan_jax import create_train_state
-    from infogan_jax import train_step
+    from infogan_jax import create_train_state, step_rng, train_step   # InfoGAN's step
     model = infogan_jax.load('runs/mnist')   # a trained workdir: generate() / infer()
 
 The names below are imported on first use, so that `from infogan_jax import errors`
@@ -15,9 +12,10 @@ import importlib
 
 _EXPORTS = {
     'LatentSpec': 'networks.latents', 'Latents': 'networks.latents', 'QOutput': 'networks.latents',
-    'TrainState': 'games.infogan', 'create_train_state': 'games.infogan',
-    'generate': 'games.infogan', 'infer': 'games.infogan', 'step_rng': 'games.infogan',
-    'train_step': 'games.infogan',
+    # InfoGAN's state and step (games/infogan.py); create_train_state, generate and
+    # infer serve every game's config or state (games/__init__.py).
+    'TrainState': 'games.infogan', 'train_step': 'games.infogan', 'step_rng': 'games',
+    'create_train_state': 'games', 'generate': 'games', 'infer': 'games',
     'InfoGAN': 'api', 'load': 'api',
 }
 __all__ = sorted(_EXPORTS)

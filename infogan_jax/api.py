@@ -25,7 +25,7 @@ import numpy as np
 from infogan_jax.training import checkpointing
 from infogan_jax.data import input_pipeline
 from infogan_jax.networks import models
-from infogan_jax.games import infogan as step_lib
+from infogan_jax import games
 from infogan_jax.training import workdir as workdir_lib
 from infogan_jax.errors import (CheckpointError, CheckpointMismatchError, EvaluationError,
                                 InputError, WorkdirError)
@@ -39,7 +39,7 @@ class InfoGAN:
   ValueError) naming the argument, what it expects and what it got.
   """
 
-  def __init__(self, state: step_lib.TrainState, config, step: int):
+  def __init__(self, state: games.TrainState, config, step: int):
     self.state, self.config, self.step = state, config, step
     self.spec = state.spec
     self.image_shape = tuple(input_pipeline.image_shape(config.dataset))
@@ -84,14 +84,14 @@ class InfoGAN:
     else:
       latents = self._checked_latents(latents)
     n = latents.noise.shape[0]
-    out = [step_lib.generate(self.state, jax.tree.map(lambda x: x[i:i + batch_size], latents))
+    out = [games.generate(self.state, jax.tree.map(lambda x: x[i:i + batch_size], latents))
            for i in range(0, n, batch_size)]
     return np.concatenate([np.asarray(o) for o in out])
 
   def raw_outputs(self, images, batch_size: int = 1000):
     """(D's logits [N], Q's split output: logits and means) for many images, batched;
     `images` as `infer` takes them."""
-    return self._batched(step_lib.infer, images, batch_size)
+    return self._batched(games.infer, images, batch_size)
 
   def _batched(self, fn, images, batch_size: int):
     """fn(state, images) over checked images in batches, its outputs concatenated (numpy)."""
@@ -126,7 +126,7 @@ class InfoGAN:
       raise InputError('this run has no encoder (config.vae.encoder=False): encode and '
                        'reconstruct need a VAE-GAN or VAE run (configs/vaegan.py, '
                        'configs/vae.py)')
-    mean, log_var = self._batched(step_lib.encode, images, batch_size)
+    mean, log_var = self._batched(games.encode, images, batch_size)
     return (mean, np.exp(0.5 * log_var)) if return_std else mean
 
   def reconstruct(self, images, batch_size: int = 1000) -> np.ndarray:
@@ -265,7 +265,7 @@ def load(workdir: str, config=None, step: Optional[int] = None) -> InfoGAN:
           f'{workdir} was trained with another model ({workdir_lib.listed(diffs)}). Use the '
           'settings of '
           f'{workdir_lib.config_path(workdir)} (infogan_jax.load without config= uses them).')
-  state = step_lib.create_train_state(config, jax.random.key(0))
+  state = games.create_train_state(config, jax.random.key(0))
   ckpt_dir = workdir_lib.checkpoint_dir(workdir)
   untrained = EvaluationError(f'No checkpoints in {ckpt_dir}: train first with '
                               f'`python train.py --config=... --workdir={workdir}`.')

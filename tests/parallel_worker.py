@@ -39,7 +39,7 @@ def equivalence(out_dir, steps=2, semi_supervised=False, wgan_gp=False, consiste
   import optax
   from configs import tiny
   from infogan_jax.training import parallel
-  from infogan_jax.games import infogan as step_lib
+  from infogan_jax import games
 
   cfg = tiny.get_config()
   cfg.batch_size = 8  # 2 rows per device on 4 devices; BatchNorm must see all 8
@@ -63,7 +63,7 @@ def equivalence(out_dir, steps=2, semi_supervised=False, wgan_gp=False, consiste
   labelled = semi_supervised or cgan
 
   def initial_state():  # built afresh for each use: the train step donates its input
-    return step_lib.create_train_state(cfg, jax.random.key(0))
+    return games.create_train_state(cfg, jax.random.key(0))
 
   def run(devices):
     state = initial_state()
@@ -72,10 +72,7 @@ def equivalence(out_dir, steps=2, semi_supervised=False, wgan_gp=False, consiste
     # scale-free, and it turns float noise in the exactly-zero gradients of biases that
     # feed a BatchNorm into +-lr steps, so it cannot be compared at fp32 tolerance.)
     tx = optax.sgd(0.05)
-    state = state.replace(g_tx=tx, d_tx=tx, g_opt_state=tx.init(state.g_params),
-                          d_opt_state=tx.init(state.d_params))
-    if vaegan:
-      state = state.replace(e_tx=tx, e_opt_state=tx.init(state.e_params))
+    state = state.with_optimizers(g_tx=tx, d_tx=tx, **({'e_tx': tx} if vaegan else {}))
     mesh = parallel.make_mesh(devices)
     step_fn = parallel.make_train_step(mesh, with_latents=True)
     state = parallel.replicate(state, mesh)
@@ -88,7 +85,7 @@ def equivalence(out_dir, steps=2, semi_supervised=False, wgan_gp=False, consiste
         batch['label'] = np.random.default_rng(step).integers(0, 10, cfg.batch_size)
         batch['labelled'] = np.full(cfg.batch_size, float(step % 2 == 0 or cgan), np.float32)
       state, metrics = step_fn(state, parallel.global_batch(batch, mesh),
-                               step_lib.step_rng(0, step),
+                               games.step_rng(0, step),
                                parallel.global_batch(latents, mesh))
     return {'state': state.variables(), 'metrics': metrics}
 

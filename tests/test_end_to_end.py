@@ -13,7 +13,7 @@ import train
 from configs import tiny
 from infogan_jax.training import checkpointing
 from infogan_jax.training import loop
-from infogan_jax.games import infogan as step_lib
+from infogan_jax import games
 
 
 def _run_cli(workdir, **overrides):
@@ -27,7 +27,7 @@ def _run_cli(workdir, **overrides):
 
 
 def _restore(workdir, step=None):
-  state = step_lib.create_train_state(tiny.get_config(), jax.random.key(0))
+  state = games.create_train_state(tiny.get_config(), jax.random.key(0))
   mngr = checkpointing.manager(workdir, create=False)
   try:
     return checkpointing.restore(mngr, state, step), mngr.all_steps()

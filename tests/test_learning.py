@@ -4,7 +4,7 @@ import jax
 import numpy as np
 
 from infogan_jax.data import input_pipeline
-from infogan_jax.games import infogan as step_lib
+from infogan_jax import games
 
 
 def test_each_category_captures_its_own_mode(trained_ring8):
@@ -14,7 +14,7 @@ def test_each_category_captures_its_own_mode(trained_ring8):
   for category in range(8):
     lat = state.spec.sample(jax.random.key(100 + category), 500)
     lat = lat._replace(cat=np.full_like(lat.cat, category))
-    points = np.asarray(step_lib.generate(state, lat))
+    points = np.asarray(games.generate(state, lat))
     nearest = np.argmin(((points[:, None] - modes[None]) ** 2).sum(-1), axis=1)
     counts = np.bincount(nearest, minlength=8)
     majority.append(int(counts.argmax()))

@@ -21,16 +21,14 @@ import math
 import jax
 import jax.numpy as jnp
 
+from infogan_jax import streams
 from infogan_jax.networks import models
 
-# The data stream's key is fold_in(key(seed), DATA_STREAM), then the epoch: no step's
-# RNG, fold_in(key(seed), step) with a step below 2**31, can equal it.
-DATA_STREAM = 2**32 - 1
 
 
 def epoch_permutations(seed, first_epoch, count: int, num_examples: int) -> jax.Array:
   """[count, N] int32: the example order of epochs first_epoch .. first_epoch + count - 1."""
-  root = jax.random.fold_in(jax.random.key(seed), DATA_STREAM)
+  root = jax.random.fold_in(jax.random.key(seed), streams.DATA)
   epochs = first_epoch + jnp.arange(count)
   return jax.vmap(lambda e: jax.random.permutation(jax.random.fold_in(root, e),
                                                    num_examples))(epochs).astype(jnp.int32)

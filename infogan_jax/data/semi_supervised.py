@@ -29,13 +29,11 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
+from infogan_jax import streams
 from infogan_jax.data import input_pipeline
 from infogan_jax.networks import models
 from infogan_jax.errors import ConfigError
 
-# The labelled subset's and the draws' random stream: numpy's generator seeded with
-# (seed, LABELS_STREAM[, step]), apart from every other stream of a run.
-LABELS_STREAM = 2**32 - 2
 ALL_LABELS = -1   # config.semi_supervised.labels_per_class: every training image's label
 
 
@@ -57,7 +55,7 @@ def labelled_subset(labels: np.ndarray, per_class: int, num_classes: int,
   for ALL_LABELS."""
   if per_class == ALL_LABELS:
     return np.arange(len(labels))
-  rng = np.random.default_rng([seed, LABELS_STREAM])
+  rng = np.random.default_rng([seed, streams.LABELS])
   chosen = []
   for k in range(num_classes):
     members = np.flatnonzero(labels == k)
@@ -71,7 +69,7 @@ def labelled_subset(labels: np.ndarray, per_class: int, num_classes: int,
 def draw(seed: int, step: int, probability: float, num_labelled: int,
          batch_size: int):
   """(is `step` a labelled step, the labelled images its batch takes [batch_size])."""
-  rng = np.random.default_rng([seed, LABELS_STREAM, step])
+  rng = np.random.default_rng([seed, streams.LABELS, step])
   labelled = bool(rng.random() < probability)
   return labelled, rng.integers(0, num_labelled, batch_size).astype(np.int32)
 

@@ -22,6 +22,8 @@ from typing import Dict, Tuple
 
 import numpy as np
 
+from infogan_jax import streams
+
 SIZE = 32
 SHAPES = ('square', 'ellipse', 'heart')
 FACTORS = {
@@ -33,8 +35,6 @@ FACTORS = {
 }
 FACTOR_NAMES = tuple(FACTORS)
 MAX_HALF_SIZE = 0.22   # of the image side, at scale 1: a rotated square just fits at x, y = 0.3
-# Draws of a dataset: numpy's generator seeded with (seed, SHAPES_STREAM, split).
-SHAPES_STREAM = 2**32 - 3
 _SPLITS = {'train': 0, 'test': 1}
 # config.dataset='shapes': every run trains and evaluates on the same splits, drawn from
 # DATASET_SEED (not the run's seed), of these sizes (MNIST's).
@@ -76,7 +76,7 @@ def factor_values(indices: np.ndarray) -> Dict[str, np.ndarray]:
 def make_split(seed: int, split: str, num_images: int) -> Tuple[np.ndarray, np.ndarray]:
   """(images [N, SIZE, SIZE, 1] uint8, factor indices [N, 5] int32), the factors drawn
   uniformly and independently from (seed, split); the same arguments give the same arrays."""
-  rng = np.random.default_rng([seed, SHAPES_STREAM, _SPLITS[split]])
+  rng = np.random.default_rng([seed, streams.SHAPES, _SPLITS[split]])
   indices = np.stack([rng.integers(0, len(FACTORS[name]), num_images)
                       for name in FACTOR_NAMES], axis=1).astype(np.int32)
   values = factor_values(indices)

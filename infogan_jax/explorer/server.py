@@ -1,6 +1,6 @@
 """A latent-code explorer in the browser: `python explore.py --workdir=runs/mnist`.
 
-One page (explorer_page.py) with a control per code: a button row per categorical code, a
+One page (page.html, a static file beside this module) with a control per code: a button row per categorical code, a
 slider per continuous code over [-2, 2], a reseed button and a slider that interpolates
 the noise between two seeds; a grid (one row per value of the first categorical code, ten
 noise draws) and one large sample follow every move. An upload box shows Q's inferred
@@ -24,6 +24,7 @@ unknown path), and the server keeps running.
 from __future__ import annotations
 
 import base64
+import importlib.resources
 import http.server
 import io
 import ipaddress
@@ -36,7 +37,6 @@ import numpy as np
 
 from infogan_jax import api
 from infogan_jax.training import checkpointing
-from infogan_jax.explorer import page as explorer_page
 from infogan_jax.data import input_pipeline
 from infogan_jax.networks import models
 from infogan_jax.training import workdir as workdir_lib
@@ -47,6 +47,8 @@ CONT_RANGE = TRAVERSAL_RANGE   # the sliders' range, and what /api/generate acce
 GRID_COLUMNS = 10          # noise draws per row of the grid
 POINTS_PER_CATEGORY = 60   # 2-D runs: points drawn per category in the plane
 MAX_UPLOAD_BYTES = 10 * 2**20
+# The page: a static file of the package (HTML, CSS and JavaScript, no external assets).
+PAGE = importlib.resources.files(__package__).joinpath('page.html').read_bytes()
 LOOPBACK_HOSTS = ('127.0.0.1', 'localhost', '::1')
 
 
@@ -183,7 +185,7 @@ class Explorer:
     route, _, query = path.partition('?')
     try:
       if method == 'GET' and route == '/':
-        return 200, 'text/html; charset=utf-8', explorer_page.PAGE.encode()
+        return 200, 'text/html; charset=utf-8', PAGE
       if method == 'GET' and route == '/api/info':
         return _json(200, self.info())
       if method == 'POST' and route == '/api/generate':

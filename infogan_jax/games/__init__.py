@@ -1,0 +1,46 @@
+"""The games: each a training state and a step built from the parts (networks/,
+objectives/). `infogan` plays InfoGAN and the family members that are InfoGAN with other
+terms; `vaegan` adds an encoder. `create_train_state` and `train_step` here pick the game a
+config or a state belongs to (what the training loop calls)."""
+import importlib
+
+
+def _game(name):   # imported on use: games.common is imported by modules games import
+  return importlib.import_module(f'{__name__}.{name}')
+
+
+def create_train_state(config, rng):
+  """The state of the game `config` plays (VAE-GAN with config.vae.encoder, else InfoGAN)."""
+  return _game('vaegan' if config.vae.encoder else 'infogan').create_train_state(config, rng)
+
+
+def train_step(state, batch, rng, latents=None, axis_name=None):
+  """The step of the game `state` belongs to."""
+  vaegan = _game('vaegan')
+  game = vaegan if isinstance(state, vaegan.TrainState) else _game('infogan')
+  return game.train_step(state, batch, rng, latents=latents, axis_name=axis_name)
+
+
+def step_rng(seed: int, step):
+  """The key of one step (streams.step_key): a pure function of (seed, step)."""
+  return _game('infogan').step_rng(seed, step)
+
+
+def generate(state, latents):
+  """Images for given latents, BatchNorm in inference mode (any game's state)."""
+  return _game('infogan').generate(state, latents)
+
+
+def infer(state, images):
+  """(D's logits, Q's split output) for images, BatchNorm in inference mode."""
+  return _game('infogan').infer(state, images)
+
+
+def encode(state, images):
+  """VAE-GAN's posterior (mean, log_var) for images."""
+  return _game('vaegan').encode(state, images)
+
+
+def discriminator_features(state, images):
+  """D_l(x), D's features where VAE-GAN measures reconstructions: [N, F]."""
+  return _game('infogan').discriminator_features(state, images)

@@ -150,6 +150,14 @@ class LatentSpec:
     parts.append(latents.cont.astype(latents.noise.dtype))
     return jnp.concatenate(parts, axis=1)
 
+  def conditions(self, batch, latents: Latents):
+    """CGAN's one-hot conditions of D (`conditional`): (the real images' labels, the
+    generated images' guided codes); (None, None) for a D that reads images alone."""
+    if not self.conditional:
+      return None, None
+    return (jax.nn.one_hot(batch['label'], self.condition_dim),
+            jax.nn.one_hot(latents.cat[:, self.guided], self.condition_dim))
+
   def split_q(self, q_out: jax.Array) -> QOutput:
     """Splits Q's flat output into per-code parameters (None for CGAN's condition)."""
     if q_out.shape[-1] != self.q_output_dim:

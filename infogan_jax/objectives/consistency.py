@@ -27,11 +27,9 @@ import jax
 import jax.numpy as jnp
 from jax import lax
 
+from infogan_jax import streams
 from infogan_jax.objectives import global_batch
 
-# The deformations come from the step's key with this folded in, apart from the step's
-# latents (the key itself) and WGAN-GP's interpolation weights (objectives.PENALTY_STREAM).
-DEFORMATION_STREAM = 2**31 - 2
 _TINY = 1e-8   # floor of the joint's entries before the logarithm (IIC uses sys.float_info.epsilon)
 
 
@@ -104,7 +102,7 @@ class Consistency:
   def view(self, images: jax.Array, rng: jax.Array,
            axis_name: Optional[str] = None) -> jax.Array:
     """A deformed copy of each image, drawn from the step's key for the global batch."""
-    key = jax.random.fold_in(rng, DEFORMATION_STREAM)
+    key = streams.stream(rng, streams.DEFORMATION)
 
     def draw(n):
       k_angle, k_scale, k_shift = jax.random.split(key, 3)
@@ -124,3 +122,14 @@ class Consistency:
     return {f'cat{i}': posterior_agreement(jax.nn.softmax(a.astype(jnp.float32)),
                                            jax.nn.softmax(b.astype(jnp.float32)), axis_name)
             for i, (a, b) in enumerate(zip(logits, view_logits))}
+
+  def __call__(self, view):
+    """The term of D/Q's loss (terms.py): -weight * sum of I(y; y') over the categorical
+    codes, for the real images and a deformed copy of each. The copies' BatchNorm
+    statistics are not kept: the running averages describe real and generated images, as
+    without the term."""
+    (_, view_q), _ = view.discriminate(self.view(view.real, view.rng, view.axis_name), None)
+    agreement = self.agreement(view.real_q.cat_logits, view.spec.split_q(view_q).cat_logits,
+                               view.axis_name)
+    return (-(self.weight * sum(agreement.values())),
+            {f'consistency/{k}': v for k, v in agreement.items()})

@@ -1,9 +1,12 @@
 """Random draws made for the global batch, of which each device keeps its own rows.
 
 A step that draws per-example randomness (WGAN-GP's interpolation weights, the
-consistency term's deformations) draws it for the whole global batch from the step's key
-and gives each device the rows of its slice of the batch: with the same key, one device
-and N devices see the same values for the same images.
+consistency term's deformations, VAE-GAN's posterior noise) draws it for the whole global
+batch from the key it is given and gives each device the rows of its slice of the batch:
+given the same key on every device, one device and N devices see the same values for the
+same images. The training loop gives each device a key of its own (streams.device_key, as
+for its latents), so there the draws, like the latents, differ with the device count;
+tests/training/test_parallel.py passes one key and the latents to compare device counts.
 """
 from __future__ import annotations
 

@@ -33,12 +33,10 @@ import dataclasses
 import jax
 import jax.numpy as jnp
 
+from infogan_jax import streams
 from infogan_jax.objectives import global_batch
 
 RECONSTRUCTIONS = ('features', 'pixels')
-# The reparameterisation's noise comes from the step's key with this folded in: no other
-# draw of the step can equal it (objectives.PENALTY_STREAM is 2**31 - 1).
-ENCODER_STREAM = 2**31 - 2
 
 
 @dataclasses.dataclass(frozen=True)
@@ -65,9 +63,9 @@ def split_posterior(encoder_out):
 
 
 def sample_posterior(mean, log_var, rng, axis_name=None):
-  """z = mean + sigma * eps, eps ~ N(0, I) from fold_in(rng, ENCODER_STREAM), drawn for the
+  """z = mean + sigma * eps, eps ~ N(0, I) from the ENCODER stream of rng, drawn for the
   global batch and sliced per device (`axis_name`): any device count draws the same."""
-  key = jax.random.fold_in(rng, ENCODER_STREAM)
+  key = streams.stream(rng, streams.ENCODER)
   eps = global_batch.rows(lambda n: jax.random.normal(key, (n,) + mean.shape[1:], mean.dtype),
                           mean.shape[0], axis_name)
   return mean + jnp.exp(0.5 * log_var) * eps

@@ -32,7 +32,7 @@ from infogan_jax.training import parallel
 from infogan_jax.data import semi_supervised
 from infogan_jax.evaluation import plotting
 from infogan_jax.training import reliability
-from infogan_jax.games import infogan as step_lib
+from infogan_jax import games
 from infogan_jax.training import workdir as workdir_lib
 from infogan_jax.errors import CheckpointError, ConfigError, WorkdirError
 from infogan_jax.training.metric_logging import MetricLogger
@@ -46,7 +46,7 @@ def save_samples(state, config, workdir: str, step: int) -> str:
   state = jax.device_get(state)
   rng = jax.random.key(config.seed + 1)  # the same noise columns at every step
   path = workdir_lib.sample_path(workdir, step)
-  generate = functools.partial(step_lib.generate, state)
+  generate = functools.partial(games.generate, state)
   if config.dataset == 'ring8':
     real = next(input_pipeline.ring8_batches(2000, seed=config.seed))['image']
     return plotting.scatter_samples(generate, state.spec, rng, path, real=real,
@@ -241,7 +241,7 @@ def _restore(runs, mesh):
   # own copy straight into that sharding (a restored array committed to one local
   # device could not be re-sharded across processes afterwards).
   states = [parallel.replicate(
-      step_lib.create_train_state(run.config, jax.random.key(run.config.seed)), mesh)
+      games.create_train_state(run.config, jax.random.key(run.config.seed)), mesh)
             for run in runs]
   saved = [set(run.mngr.all_steps()) for run in runs]
   if not any(saved):
@@ -312,7 +312,7 @@ def _dispatcher(config, mesh, start_step: int):
     if labelled is not None:
       local = labelled.host_batch(local, step, rows)
     return one_step(state, parallel.global_batch(local, mesh),
-                    step_lib.step_rng(config.seed, step))
+                    games.step_rng(config.seed, step))
   return dispatch
 
 

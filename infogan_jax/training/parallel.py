@@ -6,13 +6,13 @@ around shard_map with check_vma=False). With shard_map the parameters stay ordin
 global arrays, replicated over the mesh (`P()`), so checkpoints, sampling, evaluation
 and the single-device path all see the same pytrees, and one jitted program spans
 several processes; the batch is sharded along its first axis (`P(AXIS)`). Inside,
-`train_step(..., axis_name=AXIS)` averages gradients, BatchNorm statistics and metrics
+the game's `train_step(..., axis_name=AXIS)` averages gradients, BatchNorm statistics and metrics
 with `lax.pmean`, and BatchNorm normalises with the statistics of the global batch.
 
 check_vma stays on (the default): JAX then proves that every output declared
 replicated (`out_specs=P()`: the whole new state and the metrics) really is
 device-invariant, i.e. was all-reduced. It also changes what a gradient of a replicated
-input means (summed over devices): `step._per_device` accounts for that, and
+input means (summed over devices): `games.common.per_device` accounts for that, and
 tests/test_parallel.py checks that 4 devices give the parameters of 1 device.
 
 One device is a mesh of size 1: the same code. Several hosts: call
@@ -32,7 +32,7 @@ from jax.sharding import NamedSharding, PartitionSpec as P
 
 from infogan_jax.data import device_data
 from infogan_jax.data import semi_supervised
-from infogan_jax.games import infogan as step_lib
+from infogan_jax import games, streams
 
 AXIS = 'batch'
 
@@ -52,8 +52,8 @@ def _per_device_step(state, batch, rng, latents):
   # Each device draws its own latents from (seed, step, device index): the step's key
   # with the device's position on the global mesh folded in.
   if latents is None:
-    rng = jax.random.fold_in(rng, jax.lax.axis_index(AXIS))
-  return step_lib.train_step(state, batch, rng, latents=latents, axis_name=AXIS)
+    rng = streams.device_key(rng, jax.lax.axis_index(AXIS))
+  return games.train_step(state, batch, rng, latents=latents, axis_name=AXIS)
 
 
 def make_train_step(mesh, with_latents: bool = False):
@@ -125,8 +125,8 @@ def make_device_data_steps(mesh, batch_size: int, output_activation: str,
         batch = semi_supervised.device_batch(batch['image'], labelled['arrays'],
                                              labelled['draws'], step - first_step,
                                              device * rows, rows, output_activation)
-      rng = jax.random.fold_in(step_lib.step_rng(seed, step), device)
-      return step_lib.train_step(state, batch, rng, axis_name=AXIS)
+      rng = streams.device_key(streams.step_key(seed, step), device)
+      return games.train_step(state, batch, rng, axis_name=AXIS)
 
     def one_step(state, step):
       if in_turn:   # state: a tuple of the seeds' states

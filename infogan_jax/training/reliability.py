@@ -27,6 +27,7 @@ import jax
 import numpy as np
 
 from infogan_jax.errors import NonFiniteError
+from infogan_jax.games.common import NONFINITE_BITS
 
 
 # --- preemption -------------------------------------------------------------------------
@@ -110,7 +111,6 @@ class CallsInFlight:
 # --- non-finite losses and gradients ----------------------------------------------------
 # config.on_nonfinite: 'stop' ends the run at a NaN/Inf step, 'skip' drops its update.
 NONFINITE_POLICIES = ('stop', 'skip')
-NONFINITE_BITS = ('losses or metrics', 'D/Q gradients', "G/E gradients (E: VAE-GAN's encoder)")
 MAX_UNCHECKED_STEPS = 100     # flags fetched at least this often, whatever the log interval
 MAX_CONSECUTIVE_SKIPS = 100   # 'skip' gives up when this many updates in a row fail
 

@@ -17,7 +17,7 @@ from infogan_jax.networks import latents
 from infogan_jax.training import loop
 from infogan_jax.networks import models
 from infogan_jax.training import workdir as workdir_lib
-from infogan_jax.games import infogan as step_lib
+from infogan_jax import games
 
 
 def _short(config):
@@ -39,7 +39,7 @@ def test_config_trains_checkpoints_and_samples_on_mock_data(get_config, tmp_path
   assert int(state.step) == 2
   assert os.path.exists(os.path.join(workdir_lib.checkpoint_dir(workdir), '2'))
   assert os.path.exists(workdir_lib.sample_path(workdir, 2))
-  images = step_lib.generate(state, state.spec.sample(jax.random.key(0), 4))
+  images = games.generate(state, state.spec.sample(jax.random.key(0), 4))
   assert images.shape == (4, 32, 32, 3)   # the paper's 32x32 colour images
   assert np.isfinite(np.asarray(images)).all()
   eval_files = os.listdir(workdir_lib.eval_dir(workdir, 2))

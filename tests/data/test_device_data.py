@@ -17,7 +17,7 @@ from infogan_jax.training import checkpointing
 from infogan_jax.data import device_data
 from infogan_jax.training import loop
 from infogan_jax.training import parallel
-from infogan_jax.games import infogan as step_lib
+from infogan_jax import games
 from infogan_jax.training import workdir as workdir_lib
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
@@ -70,7 +70,7 @@ def _device_config(**overrides):
 def _restored(workdir, cfg):
   mngr = checkpointing.manager(workdir, create=False)
   try:
-    return checkpointing.restore(mngr, step_lib.create_train_state(cfg, jax.random.key(0)))
+    return checkpointing.restore(mngr, games.create_train_state(cfg, jax.random.key(0)))
   finally:
     mngr.close()
 
@@ -173,7 +173,7 @@ def test_seeds_trained_together_equal_each_seed_alone(tmp_path):
     if jax.default_backend() == 'cpu':   # the seeds take their steps in turn: exact
       jax.tree.map(np.testing.assert_array_equal, single.variables(), mine)
     else:   # under jax.vmap
-      init = step_lib.create_train_state(cfg, jax.random.key(seed)).variables()
+      init = games.create_train_state(cfg, jax.random.key(seed)).variables()
       _assert_same_updates(init, single.variables(), mine)
     # Each seed's workdir is a run of that seed alone: same logs, same config but the
     # dispatch pattern, readable by infogan_jax.load.
@@ -226,7 +226,7 @@ def test_seeds_under_vmap_take_the_steps_they_take_in_turn():
   cfg = _device_config()
   mesh = parallel.make_mesh()
   seeds = np.arange(2, dtype=np.int32)
-  states = [step_lib.create_train_state(cfg, jax.random.key(int(s))) for s in seeds]
+  states = [games.create_train_state(cfg, jax.random.key(int(s))) for s in seeds]
   stacked = parallel.stack_states(states)
   images = parallel.replicate(np.random.default_rng(0).integers(
       0, 256, (64, 28, 28, 1), dtype=np.uint8), mesh)

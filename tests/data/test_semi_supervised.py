@@ -15,7 +15,8 @@ from infogan_jax.networks import latents
 from infogan_jax.training import loop
 from infogan_jax.objectives import losses
 from infogan_jax.data import semi_supervised
-from infogan_jax.games import infogan as step_lib
+from infogan_jax import games
+from infogan_jax.objectives.supervised import GuidedCode
 
 
 def _ring8_ss(**overrides):
@@ -71,7 +72,7 @@ def _state_and_batch(labelled: float, guided_labels=10, generated_weight=0.0):
   config.latent.categorical = (10, 2)
   config.latent.guided_code = 0
   config.semi_supervised.labels_per_class = guided_labels
-  state = step_lib.create_train_state(config, jax.random.key(0))
+  state = games.create_train_state(config, jax.random.key(0))
   rng = np.random.default_rng(0)
   batch = {'image': rng.uniform(-1, 1, (8, 28, 28, 1)).astype(np.float32),
            'label': rng.integers(0, 10, 8).astype(np.int32),
@@ -98,10 +99,10 @@ def test_the_supervised_term_trains_the_guided_head_and_the_trunk():
   # In the step: a labelled batch moves the guided head; an unlabelled one leaves it (it
   # learns from labelled real images only, as in the original code), while Q's own head
   # still learns the other code from G's images.
-  step = jax.jit(step_lib.train_step)
+  step = jax.jit(games.train_step)
   for labelled, moves in ((1.0, True), (0.0, False)):
     state, batch = _state_and_batch(labelled)
-    new, metrics = step(state, batch, step_lib.step_rng(0, 0))
+    new, metrics = step(state, batch, games.step_rng(0, 0))
     changed = not np.allclose(new.d_params['q_guided_head']['kernel'],
                               state.d_params['q_guided_head']['kernel'])
     assert changed == moves, labelled
@@ -114,11 +115,11 @@ def test_the_supervised_term_trains_the_guided_head_and_the_trunk():
 def test_generated_weight_also_trains_the_guided_head_on_gs_images():
   # An unlabelled batch: with generated_weight the guided head learns c_ss from G's images
   # (it moves), without it the head stays (test above); the supervised term is 0 either way.
-  step = jax.jit(step_lib.train_step)
+  step = jax.jit(games.train_step)
   moved = {}
   for weight in (0.0, 1.0):
     state, batch = _state_and_batch(0.0, generated_weight=weight)
-    new, metrics = step(state, batch, step_lib.step_rng(0, 0))
+    new, metrics = step(state, batch, games.step_rng(0, 0))
     moved[weight] = float(jnp.abs(new.d_params['q_guided_head']['kernel']
                                   - state.d_params['q_guided_head']['kernel']).max())
     assert float(metrics['ss/ce']) == 0.0
@@ -129,14 +130,15 @@ def test_without_labels_the_guided_code_is_an_infogan_code():
   # labels_per_class = 0: batches carry no labels and the guided head learns L_I from G's
   # images in both players, with lambda_cat, as InfoGAN's Q does.
   state, batch = _state_and_batch(0.0, guided_labels=0)
-  assert state.lambda_ss == 0.0
-  new, metrics = jax.jit(step_lib.train_step)(state, {'image': batch['image']},
-                                              step_lib.step_rng(0, 0))
+  assert state.game.information.guided_weight == 0.0
+  assert not any(isinstance(t, GuidedCode) for t in state.game.d_terms)
+  new, metrics = jax.jit(games.train_step)(state, {'image': batch['image']},
+                                              games.step_rng(0, 0))
   assert not np.allclose(new.d_params['q_guided_head']['kernel'],
                          state.d_params['q_guided_head']['kernel'])
   assert 'ss/ce' not in metrics and 'mi/cat0' in metrics
   with pytest.raises(ValueError, match="a batch with 'label' needs a guided code"):
-    step_lib.train_step(state, batch, step_lib.step_rng(0, 0))
+    games.train_step(state, batch, games.step_rng(0, 0))
 
 
 def test_ss_config_mistakes_are_named():

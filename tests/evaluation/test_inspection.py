@@ -6,11 +6,11 @@ import pytest
 
 from configs import ring8, tiny
 from infogan_jax.evaluation import inspection
-from infogan_jax.games import infogan as step_lib
+from infogan_jax import games
 
 
 def test_activation_maximisation_raises_each_unit_and_stays_in_the_prior():
-  state = step_lib.create_train_state(tiny.get_config(), jax.random.key(0))
+  state = games.create_train_state(tiny.get_config(), jax.random.key(0))
   images, before, after = inspection.maximise(state, 'Dense_0', [0, 5], jax.random.key(1),
                                               n=3, steps=60)
   assert images.shape == (2, 3, 28, 28, 1) and before.shape == after.shape == (2, 3)
@@ -27,7 +27,7 @@ def test_activation_maximisation_raises_each_unit_and_stays_in_the_prior():
 
 
 def test_decision_surface_is_ds_probability_over_the_plane():
-  state = step_lib.create_train_state(ring8.get_config(), jax.random.key(0))
+  state = games.create_train_state(ring8.get_config(), jax.random.key(0))
   axis, probs = inspection.decision_surface(state, -1.5, 1.5, resolution=20)
   assert axis.shape == (20,) and probs.shape == (20, 20)
   assert np.all((probs > 0) & (probs < 1))
@@ -38,5 +38,5 @@ def test_decision_surface_is_ds_probability_over_the_plane():
                                         train=False)
   assert probs[17, 3] == pytest.approx(float(jax.nn.sigmoid(logits[0])), rel=1e-5)
   with pytest.raises(ValueError, match='needs 2-D data'):
-    inspection.decision_surface(step_lib.create_train_state(tiny.get_config(),
+    inspection.decision_surface(games.create_train_state(tiny.get_config(),
                                                             jax.random.key(0)), -1, 1)

@@ -5,26 +5,26 @@ import pytest
 
 from configs import tiny
 from infogan_jax.training import parallel
-from infogan_jax.games import infogan as step_lib
+from infogan_jax import games
 
 
 def _setup(**overrides):
   cfg = tiny.get_config()
   for k, v in overrides.items():
     setattr(cfg, k, v)
-  state = step_lib.create_train_state(cfg, jax.random.key(cfg.seed))
+  state = games.create_train_state(cfg, jax.random.key(cfg.seed))
   images = jax.random.uniform(jax.random.key(42), (cfg.batch_size, 28, 28, 1), minval=-1)
   return cfg, state, {'image': images}
 
 
 @pytest.fixture(scope='module')
 def step_fn():
-  return jax.jit(step_lib.train_step)
+  return jax.jit(games.train_step)
 
 
 def test_one_step_changes_every_parameter_group_and_stays_finite(step_fn):
   cfg, state, batch = _setup()
-  new, metrics = step_fn(state, batch, step_lib.step_rng(0, 0))
+  new, metrics = step_fn(state, batch, games.step_rng(0, 0))
   assert int(new.step) == 1
   for name, value in metrics.items():
     assert np.isfinite(float(value)), name
@@ -42,8 +42,8 @@ def test_information_term_trains_the_shared_trunk_and_the_generator(step_fn):
   """With the MI weights at 0 vs 1, the same step moves the trunk and G differently."""
   _, with_info, batch = _setup()
   _, without, _ = _setup(lambda_cat=0.0, lambda_cont=0.0)
-  a, _ = step_fn(with_info, batch, step_lib.step_rng(0, 0))
-  b, _ = jax.jit(step_lib.train_step)(without, batch, step_lib.step_rng(0, 0))
+  a, _ = step_fn(with_info, batch, games.step_rng(0, 0))
+  b, _ = jax.jit(games.train_step)(without, batch, games.step_rng(0, 0))
   for layer in ('Conv_0', 'Conv_1', 'Dense_0'):  # the shared trunk
     diff = np.abs(a.d_params[layer]['kernel'] - b.d_params[layer]['kernel']).max()
     assert diff > 0, f'the information term does not reach trunk layer {layer}'
@@ -53,7 +53,7 @@ def test_information_term_trains_the_shared_trunk_and_the_generator(step_fn):
 def test_information_gradient_reaches_every_trunk_parameter():
   cfg, state, _ = _setup()
   lat = state.spec.sample(jax.random.key(3), cfg.batch_size)
-  fake = step_lib.generate(state, lat)
+  fake = games.generate(state, lat)
 
   def info(d_params):
     (_, q_out), _ = state.discriminator.apply(
@@ -74,20 +74,20 @@ def test_same_seed_same_metrics(step_fn):
   for _ in range(2):
     _, state, batch = _setup()
     for step in range(3):
-      state, metrics = step_fn(state, batch, step_lib.step_rng(0, step))
+      state, metrics = step_fn(state, batch, games.step_rng(0, step))
     runs.append(jax.device_get(metrics))
   assert runs[0] == runs[1]
   _, state, batch = _setup()
-  _, other = step_fn(state, batch, step_lib.step_rng(1, 0))
-  _, first = step_fn(state, batch, step_lib.step_rng(0, 0))
+  _, other = step_fn(state, batch, games.step_rng(1, 0))
+  _, first = step_fn(state, batch, games.step_rng(0, 0))
   assert float(other['g_loss']) != float(first['g_loss'])
 
 
 def test_step_rng_is_a_function_of_seed_and_step():
-  np.testing.assert_array_equal(jax.random.key_data(step_lib.step_rng(3, 7)),
-                                jax.random.key_data(step_lib.step_rng(3, 7)))
-  assert not np.array_equal(jax.random.key_data(step_lib.step_rng(3, 7)),
-                            jax.random.key_data(step_lib.step_rng(3, 8)))
+  np.testing.assert_array_equal(jax.random.key_data(games.step_rng(3, 7)),
+                                jax.random.key_data(games.step_rng(3, 7)))
+  assert not np.array_equal(jax.random.key_data(games.step_rng(3, 7)),
+                            jax.random.key_data(games.step_rng(3, 8)))
 
 
 def test_parallel_step_compiles_once():
@@ -97,7 +97,7 @@ def test_parallel_step_compiles_once():
   state = parallel.replicate(state, mesh)
   for step in range(3):
     state, _ = fn(state, parallel.global_batch(jax.device_get(batch), mesh),
-                  step_lib.step_rng(0, step))
+                  games.step_rng(0, step))
   assert fn._cache_size() == 1
 
 
@@ -105,8 +105,8 @@ def test_gan_baseline_trains_only_q_on_the_information_term(step_fn):
   """config.gan_baseline: G and the trunk move as with lambda=0; Q's layers still learn."""
   _, baseline, batch = _setup(gan_baseline=True)
   _, plain, _ = _setup(lambda_cat=0.0, lambda_cont=0.0)
-  a, metrics = jax.jit(step_lib.train_step)(baseline, batch, step_lib.step_rng(0, 0))
-  b, _ = jax.jit(step_lib.train_step)(plain, batch, step_lib.step_rng(0, 0))
+  a, metrics = jax.jit(games.train_step)(baseline, batch, games.step_rng(0, 0))
+  b, _ = jax.jit(games.train_step)(plain, batch, games.step_rng(0, 0))
   for layer in ('Conv_0', 'Conv_1', 'Dense_0', 'd_head'):
     np.testing.assert_allclose(a.d_params[layer]['kernel'], b.d_params[layer]['kernel'],
                                rtol=1e-6, atol=1e-7)
@@ -121,13 +121,13 @@ def test_mixed_precision_keeps_float32_state():
   """compute_dtype='bfloat16': matmuls/convs in bf16, parameters and Adam state in fp32."""
   cfg = tiny.get_config()
   cfg.model.compute_dtype = 'bfloat16'
-  state = step_lib.create_train_state(cfg, jax.random.key(0))
+  state = games.create_train_state(cfg, jax.random.key(0))
   batch = {'image': jax.random.uniform(jax.random.key(1), (cfg.batch_size, 28, 28, 1),
                                        minval=-1)}
-  new, metrics = jax.jit(step_lib.train_step)(state, batch, step_lib.step_rng(0, 0))
+  new, metrics = jax.jit(games.train_step)(state, batch, games.step_rng(0, 0))
   for tree in (new.g_params, new.d_params, new.g_opt_state, new.d_opt_state):
     for leaf in jax.tree.leaves(tree):
       assert leaf.dtype in (jnp.float32, jnp.int32), leaf.dtype
   assert all(np.isfinite(float(v)) for v in metrics.values())
-  images = step_lib.generate(new, new.spec.sample(jax.random.key(2), 2))
+  images = games.generate(new, new.spec.sample(jax.random.key(2), 2))
   assert images.dtype == jnp.float32

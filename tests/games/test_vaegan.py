@@ -18,7 +18,7 @@ from infogan_jax import errors
 from infogan_jax.evaluation import report as evaluation
 from infogan_jax.data import input_pipeline
 from infogan_jax.training import loop
-from infogan_jax.games import infogan as step_lib
+from infogan_jax import games
 from infogan_jax.training import workdir as workdir_lib
 from infogan_jax.objectives import vae as vaegan_lib
 
@@ -64,9 +64,7 @@ def _sgd(state, d_frozen=False):
   which Adam's first step (about the gradient's sign) would hide. D frozen on request."""
   sgd, frozen = optax.sgd(1.0), optax.set_to_zero()
   d_tx = frozen if d_frozen else sgd
-  return state.replace(g_tx=sgd, g_opt_state=sgd.init(state.g_params), e_tx=sgd,
-                       e_opt_state=sgd.init(state.e_params), d_tx=d_tx,
-                       d_opt_state=d_tx.init(state.d_params))
+  return state.with_optimizers(g_tx=sgd, e_tx=sgd, d_tx=d_tx)
 
 
 def _changed(before, after):
@@ -76,15 +74,15 @@ def _changed(before, after):
 
 def test_each_network_learns_from_its_own_loss_only():
   batch = {'image': np.random.default_rng(0).uniform(-1, 1, (8, 28, 28, 1)).astype(np.float32)}
-  rng = step_lib.step_rng(0, 0)
+  rng = games.step_rng(0, 0)
 
   # D's update does not depend on gamma (no reconstruction gradient reaches D); G's does.
   states = {}
   for gamma in (0.0, 100.0):
     config = _small(vaegan.get_config())
     config.vae.gamma = gamma
-    state = _sgd(step_lib.create_train_state(config, jax.random.key(0)))
-    states[gamma], _ = step_lib.train_step(state, batch, rng)
+    state = _sgd(games.create_train_state(config, jax.random.key(0)))
+    states[gamma], _ = games.train_step(state, batch, rng)
   assert _changed(states[0.0].d_params, states[100.0].d_params) == 0
   assert _changed(states[0.0].g_params, states[100.0].g_params) > 0
 
@@ -92,11 +90,11 @@ def test_each_network_learns_from_its_own_loss_only():
   # read and D_l, the reconstruction's layer, does not) leaves E's update as it was, and
   # changes G's.
   config = _small(vaegan.get_config())
-  state = _sgd(step_lib.create_train_state(config, jax.random.key(0)), d_frozen=True)
+  state = _sgd(games.create_train_state(config, jax.random.key(0)), d_frozen=True)
   other_head = jax.tree.map(lambda x: x * 3.0, state.d_params['d_head'])
   other = state.replace(d_params={**state.d_params, 'd_head': other_head})
-  new, metrics = step_lib.train_step(state, batch, rng)
-  new_other, _ = step_lib.train_step(other, batch, rng)
+  new, metrics = games.train_step(state, batch, rng)
+  new_other, _ = games.train_step(other, batch, rng)
   assert _changed(state.e_params, new.e_params) > 0             # E learns
   assert _changed(new.e_params, new_other.e_params) < 1e-6
   assert _changed(new.g_params, new_other.g_params) > 0
@@ -104,8 +102,8 @@ def test_each_network_learns_from_its_own_loss_only():
 
   # The plain VAE plays no game: D is never trained.
   config = _small(vae.get_config())
-  state = step_lib.create_train_state(config, jax.random.key(0))
-  new, metrics = step_lib.train_step(state, batch, rng)
+  state = games.create_train_state(config, jax.random.key(0))
+  new, metrics = games.train_step(state, batch, rng)
   assert _changed(state.d_params, new.d_params) == 0 and metrics['d_loss'] == 0
   assert _changed(state.e_params, new.e_params) > 0
 
@@ -130,7 +128,7 @@ def test_reconstructions_of_the_ring_improve_over_the_first_steps(tmp_path):
   def error(model):
     return float(np.mean(np.sum((model.reconstruct(points) - points) ** 2, axis=1)))
 
-  before = error(api.InfoGAN(step_lib.create_train_state(config, jax.random.key(0)),
+  before = error(api.InfoGAN(games.create_train_state(config, jax.random.key(0)),
                              config, 0))
   loop.train(config, str(tmp_path / 'run'))
   model = api.load(str(tmp_path / 'run'))

@@ -5,13 +5,13 @@ import numpy as np
 import pytest
 
 from configs import default, ring8, tiny
-from infogan_jax.games import infogan as step_lib
+from infogan_jax import games
 from infogan_jax.networks.layers import Conv2x, ConvTranspose2x
 
 
 def test_paper_mnist_network_shapes():
   cfg = default.get_config()
-  state = step_lib.create_train_state(cfg, jax.random.key(0))
+  state = games.create_train_state(cfg, jax.random.key(0))
   p = state.g_params
   assert p['Dense_0']['kernel'].shape == (74, 1024)
   assert p['Dense_1']['kernel'].shape == (1024, 7 * 7 * 128)
@@ -25,10 +25,10 @@ def test_paper_mnist_network_shapes():
   assert d['Dense_1']['kernel'].shape == (1024, 128)
   assert d['q_head']['kernel'].shape == (128, 10 + 2)
   lat = state.spec.sample(jax.random.key(1), 3)
-  images = step_lib.generate(state, lat)
+  images = games.generate(state, lat)
   assert images.shape == (3, 28, 28, 1)
   assert float(images.min()) >= -1 and float(images.max()) <= 1  # tanh output
-  logits, q = step_lib.infer(state, images)
+  logits, q = games.infer(state, images)
   assert logits.shape == (3,) and q.cat_logits[0].shape == (3, 10)
   assert q.cont_mean.shape == (3, 2)
 
@@ -38,7 +38,7 @@ def test_original_code_initialisation():
   # N(1, 0.02), biases 0 (openai/InfoGAN's custom_ops); 'lecun_normal' is Flax's default.
   cfg = tiny.get_config()  # the conv architecture at small widths
   cfg.model.weight_init = 'normal_0.02'
-  state = step_lib.create_train_state(cfg, jax.random.key(0))
+  state = games.create_train_state(cfg, jax.random.key(0))
   for params in (state.g_params, state.d_params):
     for path, leaf in jax.tree_util.tree_leaves_with_path(params):
       name, values = jax.tree_util.keystr(path), np.asarray(leaf)
@@ -49,25 +49,25 @@ def test_original_code_initialisation():
       elif name.endswith("['bias']"):
         assert not values.any(), name
   cfg.model.weight_init = 'lecun_normal'
-  lecun = step_lib.create_train_state(cfg, jax.random.key(0))
+  lecun = games.create_train_state(cfg, jax.random.key(0))
   first_conv = np.asarray(lecun.d_params['Conv_0']['kernel'])
   assert abs(first_conv.std() - 1 / 4) < 0.03  # LeCun normal: 1/sqrt(fan_in = 16)
 
 
 def test_mlp_networks_for_toy_data():
-  state = step_lib.create_train_state(ring8.get_config(), jax.random.key(0))
+  state = games.create_train_state(ring8.get_config(), jax.random.key(0))
   lat = state.spec.sample(jax.random.key(1), 5)
-  points = step_lib.generate(state, lat)
+  points = games.generate(state, lat)
   assert points.shape == (5, 2)
-  logits, q = step_lib.infer(state, points)
+  logits, q = games.infer(state, points)
   assert logits.shape == (5,) and q.cat_logits[0].shape == (5, 8)
 
 
 def test_sigmoid_output_range():
   cfg = tiny.get_config()
   cfg.model.output_activation = 'sigmoid'
-  state = step_lib.create_train_state(cfg, jax.random.key(0))
-  images = step_lib.generate(state, state.spec.sample(jax.random.key(1), 2))
+  state = games.create_train_state(cfg, jax.random.key(0))
+  images = games.generate(state, state.spec.sample(jax.random.key(1), 2))
   assert float(images.min()) >= 0
 
 

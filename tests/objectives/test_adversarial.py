@@ -10,10 +10,10 @@ from infogan_jax import api
 from infogan_jax.settings import config_validation
 from infogan_jax import errors
 from infogan_jax.data import input_pipeline
-from infogan_jax.objectives import losses
+from infogan_jax.objectives import losses, penalties
 from infogan_jax.training import loop
 from infogan_jax.objectives import adversarial as objectives
-from infogan_jax.games import infogan as step_lib
+from infogan_jax import games
 
 
 def test_one_sided_label_smoothing_is_a_soft_target_for_real_images_only():
@@ -36,7 +36,7 @@ def test_wgan_losses_and_the_gradient_penalty_of_a_linear_critic():
   for a, expected in [((3.0, 4.0), 16.0), ((0.6, 0.8), 0.0)]:
     critic = lambda x: x @ jnp.array(a)
     real = jnp.ones((5, 2))
-    penalty = o.penalty(critic, real, -real, jax.random.key(0))
+    penalty = penalties.gradient_penalty(critic, real, -real, jax.random.key(0))
     np.testing.assert_allclose(penalty, expected, atol=1e-5)
 
 
@@ -69,12 +69,12 @@ def test_the_generator_learns_on_every_critic_steps_th_step_only():
   config = tiny.get_config()
   config.objective.adversarial, config.objective.critic_steps = 'wgan_gp', 3
   config.model.d_norm = 'layer'
-  state = step_lib.create_train_state(config, jax.random.key(0))
+  state = games.create_train_state(config, jax.random.key(0))
   batch = {'image': np.random.default_rng(0).uniform(-1, 1, (8, 28, 28, 1)).astype(np.float32)}
-  step = jax.jit(step_lib.train_step)
+  step = jax.jit(games.train_step)
   changed = []
   for i in range(6):
-    new, metrics = step(state, batch, step_lib.step_rng(0, i))
+    new, metrics = step(state, batch, games.step_rng(0, i))
     changed.append(not np.allclose(new.g_params['Dense_0']['kernel'],
                                    state.g_params['Dense_0']['kernel']))
     assert not np.allclose(new.d_params['Dense_0']['kernel'],
@@ -166,13 +166,12 @@ def test_every_game_covers_the_eight_modes(tmp_path, variant):
 
 
 def test_the_r1_penalty_of_known_critics():
-  o = objectives.Objective(r1_weight=2.0)
   # critic(x) = a . x: the gradient is a for every image, so R1 = |a|^2.
-  np.testing.assert_allclose(o.r1(lambda x: x @ jnp.array((3.0, 4.0)), jnp.ones((5, 2))),
+  np.testing.assert_allclose(penalties.r1(lambda x: x @ jnp.array((3.0, 4.0)), jnp.ones((5, 2))),
                              25.0, rtol=1e-6)
   # critic(x) = |x|^2: the gradient is 2x, so R1 is the mean of |2x|^2 over the images.
   real = jnp.array([[1.0, 0.0], [0.0, 2.0]])
-  np.testing.assert_allclose(o.r1(lambda x: jnp.sum(x ** 2, axis=1), real), (4 + 16) / 2,
+  np.testing.assert_allclose(penalties.r1(lambda x: jnp.sum(x ** 2, axis=1), real), (4 + 16) / 2,
                              rtol=1e-6)
 
 
@@ -183,8 +182,8 @@ def test_r1_adds_half_gamma_times_the_penalty_to_d_loss_only():
   results = {}
   for gamma in (0.0, 10.0):
     config.objective.r1_weight = gamma
-    state = step_lib.create_train_state(config, jax.random.key(0))
-    results[gamma] = jax.jit(step_lib.train_step)(state, batch, step_lib.step_rng(0, 0))
+    state = games.create_train_state(config, jax.random.key(0))
+    results[gamma] = jax.jit(games.train_step)(state, batch, games.step_rng(0, 0))
   (_, without), (_, with_r1) = results[0.0], results[10.0]
   assert 'r1' not in without and float(with_r1['r1']) > 0
   np.testing.assert_allclose(with_r1['d_total'] - without['d_total'], 5.0 * with_r1['r1'],

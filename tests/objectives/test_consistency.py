@@ -9,7 +9,7 @@ import pytest
 
 from configs import tiny
 from infogan_jax.settings import config_validation
-from infogan_jax.games import infogan as step_lib
+from infogan_jax import games
 from infogan_jax.objectives.consistency import Consistency, deform, posterior_agreement
 from infogan_jax.errors import ConfigError
 
@@ -79,9 +79,9 @@ def _tiny(weight, categorical=(10,)):
 
 
 def _one_step(cfg):
-  state = step_lib.create_train_state(cfg, jax.random.key(0))
+  state = games.create_train_state(cfg, jax.random.key(0))
   batch = {'image': _digits(cfg.batch_size, seed=1)}
-  return state, jax.jit(step_lib.train_step)(state, batch, step_lib.step_rng(0, 0))
+  return state, jax.jit(games.train_step)(state, batch, games.step_rng(0, 0))
 
 
 def test_weight_zero_is_infogan_and_the_term_trains_q_and_the_trunk():
@@ -93,8 +93,9 @@ def test_weight_zero_is_infogan_and_the_term_trains_q_and_the_trunk():
 
   # The gradient of the term alone reaches every categorical head and the shared trunk.
   cfg = _tiny(1.0, categorical=(10, 3))
-  state = step_lib.create_train_state(cfg, jax.random.key(0))
+  state = games.create_train_state(cfg, jax.random.key(0))
   images = _digits(cfg.batch_size, seed=1)
+  [consistency] = [t for t in state.game.d_terms if isinstance(t, Consistency)]
 
   def agreement(d_params):
     def q(x):
@@ -102,8 +103,7 @@ def test_weight_zero_is_infogan_and_the_term_trains_q_and_the_trunk():
           {'params': d_params, 'batch_stats': state.d_stats}, x, train=True,
           mutable=['batch_stats'])
       return state.spec.split_q(q_out).cat_logits
-    values = state.consistency.agreement(q(images),
-                                         q(state.consistency.view(images, jax.random.key(1))))
+    values = consistency.agreement(q(images), q(consistency.view(images, jax.random.key(1))))
     return sum(values.values())
 
   grads = jax.grad(agreement)(state.d_params)

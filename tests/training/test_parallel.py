@@ -18,7 +18,7 @@ import pytest
 from configs import ring8
 from infogan_jax.data import input_pipeline
 from infogan_jax.training import parallel
-from infogan_jax.games import infogan as step_lib
+from infogan_jax import games
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 WORKER = os.path.join(ROOT, 'tests', 'parallel_worker.py')
@@ -136,7 +136,7 @@ def _reference(config, steps):
   """The same run on 1 device of this process: the global batch of ring8 and, as
   explicit latents, what each of the 4 devices draws from (seed, step, device index).
   Returns the variables after each step."""
-  state = step_lib.create_train_state(config, jax.random.key(config.seed))
+  state = games.create_train_state(config, jax.random.key(config.seed))
   mesh = parallel.make_mesh(jax.devices()[:1])
   step_fn = parallel.make_train_step(mesh, with_latents=True)
   state = parallel.replicate(state, mesh)
@@ -144,7 +144,7 @@ def _reference(config, steps):
   per_device = config.batch_size // 4
   after = {}
   for step in range(steps):
-    rng = step_lib.step_rng(config.seed, step)
+    rng = games.step_rng(config.seed, step)
     draws = [state.spec.sample(jax.random.fold_in(rng, d), per_device) for d in range(4)]
     latents = jax.tree.map(lambda *x: np.concatenate(x), *jax.device_get(draws))
     state, _ = step_fn(state, parallel.global_batch({'image': next(data)['image']}, mesh),

@@ -28,7 +28,7 @@ from infogan_jax import errors
 from infogan_jax.data import input_pipeline
 from infogan_jax.training import loop
 from infogan_jax.training import reliability
-from infogan_jax.games import infogan as step_lib
+from infogan_jax import games
 from infogan_jax.training import workdir as workdir_lib
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
@@ -57,7 +57,7 @@ def _records(workdir):
 
 
 def _restore(workdir, cfg, step=None):
-  state = step_lib.create_train_state(cfg, jax.random.key(0))
+  state = games.create_train_state(cfg, jax.random.key(0))
   mngr = checkpointing.manager(workdir, create=False)
   try:
     return checkpointing.restore(mngr, state, step)
@@ -132,14 +132,14 @@ def test_sigterm_saves_a_checkpoint_flushes_logs_and_exits_zero(tmp_path):
 def test_sigint_stops_after_the_current_step_and_restores_handlers(tmp_path, monkeypatch):
   workdir = str(tmp_path / 'run')
   cfg = _ring8(num_train_steps=12, checkpoint_every_steps=0)
-  real_rng = step_lib.step_rng
+  real_rng = games.step_rng
 
   def step_rng(seed, step):  # Ctrl-C while step 7 (the 8th) is being dispatched
     if step == 7:
       signal.raise_signal(signal.SIGINT)
     return real_rng(seed, step)
 
-  monkeypatch.setattr(step_lib, 'step_rng', step_rng)
+  monkeypatch.setattr(games, 'step_rng', step_rng)
   before = signal.getsignal(signal.SIGINT), signal.getsignal(signal.SIGTERM)
   state = loop.train(cfg, workdir)
   assert (signal.getsignal(signal.SIGINT), signal.getsignal(signal.SIGTERM)) == before
@@ -203,16 +203,16 @@ def test_train_step_flags_nonfinite_values_and_skip_keeps_the_state():
   """(Without 'skip' the NaN reaches the parameters: see the trainer tests below.)"""
   cfg = _ring8(on_nonfinite='skip')
   nan_batch = {'image': np.full((cfg.batch_size, 2), np.nan, np.float32)}
-  state = step_lib.create_train_state(cfg, jax.random.key(0))
-  step = jax.jit(step_lib.train_step)
-  new, metrics = step(state, nan_batch, step_lib.step_rng(0, 0))
+  state = games.create_train_state(cfg, jax.random.key(0))
+  step = jax.jit(games.train_step)
+  new, metrics = step(state, nan_batch, games.step_rng(0, 0))
   assert int(metrics['nonfinite']) == 1 | 2 | 4   # losses, D/Q and G gradients
   assert int(new.step) == 1
   jax.tree.map(np.testing.assert_array_equal,
                {k: v for k, v in state.variables().items() if k != 'step'},
                {k: v for k, v in new.variables().items() if k != 'step'})
   ok = {'image': np.zeros((cfg.batch_size, 2), np.float32)}
-  new, metrics = step(state, ok, step_lib.step_rng(0, 0))
+  new, metrics = step(state, ok, games.step_rng(0, 0))
   assert int(metrics['nonfinite']) == 0
   assert not np.array_equal(new.d_params['Dense_0']['kernel'], state.d_params['Dense_0']['kernel'])
 
