@@ -31,7 +31,7 @@ def main(argv):
     cli.fail('eval.py', '--workdir is required (the training run to evaluate)')
   logging.set_verbosity(logging.WARNING)
   from infogan_jax.evaluation import report as evaluation
-  from infogan_jax import workdir  # after flag parsing: keeps --help fast
+  from infogan_jax.training import workdir  # after flag parsing: keeps --help fast
 
   def evaluate():
     if FLAGS.train_classifier:

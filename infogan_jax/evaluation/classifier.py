@@ -25,6 +25,7 @@ from infogan_jax.errors import ClassifierMissingError
 WEIGHTS = 'classifier.msgpack'
 META = 'classifier.json'
 TRAIN_COMMAND = 'python eval.py --config=configs/mnist.py --train_classifier'
+MIN_CLASSIFIER_ACCURACY = 0.99   # below this, FD, score and purity would measure its errors
 
 
 class MnistCNN(nn.Module):

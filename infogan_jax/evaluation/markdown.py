@@ -1,0 +1,89 @@
+"""report.md: the evaluators' metrics of one run as the lines a reader wants, with the
+paper's numbers to compare against where it has one. One renderer per kind of run (MNIST,
+data with known factors, 2-D points); each takes the metrics as metrics.json holds them.
+"""
+from __future__ import annotations
+
+from infogan_jax.evaluation import disentanglement
+
+
+def _figures_line(m: dict) -> list:
+  return ['', 'Figures: ' + ', '.join(sorted(m['figures'].values())), '']
+
+
+def render_report(m: dict, workdir: str) -> str:
+  """An MNIST run's report."""
+  lines = [f'# InfoGAN evaluation: {workdir}, step {m["step"]}', '']
+  if 'categorical_accuracy' in m:
+    lines.append(f'- Unsupervised classification (test, Hungarian-matched): '
+                 f'**{m["categorical_accuracy"]:.3f}** accuracy '
+                 f'({100 * (1 - m["categorical_accuracy"]):.1f}% error; paper: 5% error)')
+  if 'guided_accuracy' in m:
+    lines.append(f'- Guided code (ss-InfoGAN), test accuracy without matching: '
+                 f'**{m["guided_accuracy"]:.3f}**; conditional generation accuracy (the '
+                 f'classifier reads k in G(z, c=k)): **{m["conditional_generation_accuracy"]:.3f}**')
+  if 'conditional_generation_accuracy' in m and 'guided_accuracy' not in m:
+    lines.append(f'- Conditional generation accuracy (the classifier reads k in G(z, c=k)): '
+                 f'**{m["conditional_generation_accuracy"]:.3f}**')
+  lines += _information_lines(m, m.get('L_I_cont_ceiling_fixed_std'))
+  for k, v in m.get('real_posterior_mi', {}).items():
+    lines.append(f"- Q's I(x; {k}) on real training images (label-free): {v:.3f} nats")
+  lines.append(f'- Frechet distance (classifier features, 10k): {m["frechet_distance"]:.2f} '
+               f'(real train vs test floor: {m["frechet_distance_floor_train_vs_test"]:.2f})')
+  lines.append(f'- Classifier score: {m["classifier_score"]:.2f} '
+               f'(real test images: {m["classifier_score_real_test"]:.2f})')
+  if 'mean_category_purity' in m:
+    per = ', '.join(f'{k}->{v["digit"]} {v["purity"]:.2f}'
+                    for k, v in m['category_purity'].items())
+    lines.append(f'- Category purity (generated, classifier majority): mean '
+                 f'{m["mean_category_purity"]:.3f}, worst {m["min_category_purity"]:.3f}, '
+                 f'{m["distinct_majority_digits"]} distinct '
+                 f'digits ({per})')
+  if 'reconstruction_label_accuracy' in m:
+    lines.append(f'- Reconstructions of real test images (E\'s posterior mean, then G): '
+                 f'the classifier reads the input\'s label in '
+                 f'**{m["reconstruction_label_accuracy"]:.3f}**; Frechet distance '
+                 f'{m["frechet_distance_reconstructions"]:.2f}; pixel MSE on [0, 1] '
+                 f'{m["reconstruction_pixel_mse"]:.4f}; error in this run\'s D features '
+                 f'{m["reconstruction_feature_error"]:.1f} nats per image')
+  for name, c in m['continuous_codes'].items():
+    lines.append(f'- {name}: Spearman with slant {c["slant_spearman"]:+.2f}, '
+                 f'with thickness {c["thickness_spearman"]:+.2f}')
+  lines.append(f'- MNIST classifier test accuracy: {m["classifier_test_accuracy"]:.4f}')
+  return '\n'.join(lines + _figures_line(m))
+
+
+def _information_lines(m: dict, cont_ceiling=None) -> list:
+  """L_I per code group next to H(c) (and the continuous codes' ceiling, when given)."""
+  lines = []
+  for k, v in m['L_I'].items():
+    ceiling = cont_ceiling if k == 'cont' else None
+    extra = f'; ceiling with std fixed at 1: {ceiling:.3f}' if ceiling is not None else ''
+    lines.append(f'- L_I {k}: {v:.3f} nats (H(c) = {m["H_c"][k]:.3f}{extra})')
+  return lines
+
+
+def render_factor_report(m: dict, workdir: str) -> str:
+  """The report of a run on data with known factors (shapes)."""
+  lines = [f'# Disentanglement: {workdir}, step {m["step"]}', '',
+           f'- MIG (Mutual Information Gap, {m["num_images"]} test images, Q\'s codes '
+           f'discretised into {disentanglement.BINS} bins): **{m["mig"]:.3f}**']
+  if 'shape_accuracy' in m:
+    lines.append(f'- Shape from categorical code 0 (Hungarian-matched): '
+                 f'{m["shape_accuracy"]:.3f} ({m["category_to_shape"]})')
+  lines += _information_lines(m)
+  lines += ['', '| factor | most informative code | I / H(factor) | gap (MIG term) |',
+            '|---|---|---|---|']
+  for factor, f in m['factors'].items():
+    if f.get('constant'):
+      lines.append(f'| {factor} | (constant) | | |')
+    else:
+      lines.append(f'| {factor} | {f["best_code"]} | {f["normalised_mi"]:.3f} | '
+                   f'{f["gap"]:.3f} |')
+  return '\n'.join(lines + _figures_line(m))
+
+
+def render_points_report(m: dict, workdir: str, out_dir: str) -> str:
+  """A 2-D run's one line: where its figures are."""
+  return (f'2-D run {workdir}, step {m["step"]}: figures in {out_dir}: '
+          + ', '.join(sorted(m['figures'].values())) + '\n')

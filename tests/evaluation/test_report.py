@@ -1,0 +1,55 @@
+"""eval.py's runner (infogan_jax/evaluation/report.py): its errors, and a whole evaluation
+of the tiny config with every file it writes."""
+import json
+import os
+
+import pytest
+import tensorflow_datasets as tfds
+
+from configs import tiny
+from infogan_jax import api
+from infogan_jax import errors
+from infogan_jax.evaluation import report as evaluation
+from infogan_jax.training import workdir as workdir_lib
+
+
+def test_eval_errors_are_actionable(tmp_path, trained_ring8, trained_tiny):
+  os.makedirs(tmp_path / 'empty')
+  with open(tmp_path / 'empty' / 'config.json', 'w') as f:
+    f.write(tiny.get_config().to_json())
+  with pytest.raises(errors.EvaluationError, match='No checkpoints'):
+    api.load(str(tmp_path / 'empty'))
+  workdir, _ = trained_ring8
+  config = workdir_lib.read_config(workdir)
+  config.model.g_widths = (64, 64)
+  with pytest.raises(errors.EvaluationError, match='g_widths'):
+    api.load(workdir, config)
+  config = tiny.get_config()
+  config.eval.classifier_dir = str(tmp_path / 'no_classifier')
+  with pytest.raises(errors.EvaluationError, match='--train_classifier'):
+    with tfds.testing.mock_data(num_examples=64):
+      evaluation.run(config, trained_tiny)
+
+
+def test_eval_end_to_end_on_tiny_config(tmp_path, trained_tiny):
+  from infogan_jax.evaluation import classifier
+  config = tiny.get_config()
+  config.eval.classifier_dir = str(tmp_path / 'classifier')
+  config.eval.num_samples = 64
+  config.eval.num_sweep_noise = 2
+  workdir = trained_tiny
+  with tfds.testing.mock_data(num_examples=64):
+    classifier.train(config, epochs=1, batch_size=16)
+    metrics = evaluation.run(config, workdir)
+  out = os.path.join(workdir, 'eval', '4')
+  with open(os.path.join(out, 'metrics.json')) as f:
+    saved = json.load(f)
+  assert saved['step'] == 4 and 0 <= saved['categorical_accuracy'] <= 1
+  assert set(saved['L_I']) == {'cat0', 'cat1', 'cont'}
+  assert saved['frechet_distance'] >= 0
+  assert set(saved['continuous_codes']) == {'cont0'}
+  for name in ('categories_0.png', 'categories_1.png', 'traversal_cont0.png',
+               'interpolation.png', 'confusion.png', 'training_curves.png', 'd_probs.png',
+               'report.md'):
+    assert os.path.getsize(os.path.join(out, name)) > 0, name
+  assert metrics['L_I'] == saved['L_I']

@@ -1,0 +1,25 @@
+"""The seeds' table and restart selection (infogan_jax/evaluation/seeds.py)."""
+import pytest
+
+from infogan_jax import errors
+from infogan_jax.evaluation import seeds
+
+
+def test_restarts_keep_the_run_with_the_highest_label_free_criterion_per_group():
+  # Criterion and accuracy as measured for seeds 0-7 at 5,000 steps (docs/results.md).
+  measured = {0: (2.245, 0.959), 1: (2.222, 0.793), 2: (2.221, 0.912), 3: (2.243, 0.965),
+              4: (2.228, 0.951), 5: (2.238, 0.960), 6: (2.241, 0.956), 7: (2.232, 0.951)}
+  results = {s: {'step': 5000, 'categorical_accuracy': a, 'real_posterior_mi': {'cat0': c}}
+             for s, (c, a) in measured.items()}
+  assert seeds.select_restarts(results, 2) == {0: 0, 2: 3, 4: 5, 6: 6}
+  assert seeds.select_restarts(results, 4) == {0: 0, 4: 6}
+  assert seeds.select_restarts(results, 1) == {s: s for s in measured}
+  kept = seeds.render_selection(results, 2).splitlines()
+  assert '(0..1 -> 0, 2..3 -> 3, 4..5 -> 5, 6..7 -> 6)' in kept[0]
+  assert [line.split(' | ')[0] for line in kept[4:8]] == ['| 0', '| 3', '| 5', '| 6']
+  assert kept[-3] == "| **median** | | 0.9595 | 2.242 |"
+  with pytest.raises(errors.EvaluationError, match='restarts=3 groups the 8 seeds'):
+    seeds.select_restarts(results, 3)
+  without_code = {s: {'step': 5000} for s in range(2)}
+  with pytest.raises(errors.EvaluationError, match='categorical code'):
+    seeds.select_restarts(without_code, 2)
