@@ -10,8 +10,20 @@ def _game(name):   # imported on use: games.common is imported by modules games 
 
 
 def create_train_state(config, rng):
-  """The state of the game `config` plays (VAE-GAN with config.vae.encoder, else InfoGAN)."""
+  """The state of the game `config` plays (VAE-GAN with config.vae.encoder, else InfoGAN);
+  validates the config first."""
   return _game('vaegan' if config.vae.encoder else 'infogan').create_train_state(config, rng)
+
+
+def game_from_config(config):
+  """The Game a validated config plays: where a run's config becomes the parts' settings."""
+  return _game('vaegan' if config.vae.encoder else 'infogan').game_from_config(config)
+
+
+def init_state(game, rng):
+  """A fresh state of `game` (from game_from_config), its networks initialised from `rng`."""
+  vaegan = _game('vaegan')
+  return (vaegan if isinstance(game, vaegan.Game) else _game('infogan')).init_state(game, rng)
 
 
 def train_step(state, batch, rng, latents=None, axis_name=None):

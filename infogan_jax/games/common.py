@@ -6,6 +6,7 @@ from typing import Any, Callable, NamedTuple
 
 import jax
 import jax.numpy as jnp
+import optax
 from jax import lax
 
 # The bits of a step's metrics['nonfinite'] (0: all finite), computed on the all-reduced
@@ -53,6 +54,23 @@ def per_device(params, axis_name):
   if hasattr(lax, 'pcast'):
     return lax.pcast(params, axis_name, to='varying')
   return lax.pvary(params, axis_name)  # JAX before lax.pcast
+
+
+def apply_gradients(tx: optax.GradientTransformation, grads, opt_state, params, axis_name):
+  """One optimizer update with the devices' mean of `grads`: (new params, new optimizer
+  state, the mean gradients)."""
+  grads = pmean(grads, axis_name)
+  updates, opt_state = tx.update(grads, opt_state, params)
+  return optax.apply_updates(params, updates), opt_state, grads
+
+
+def descend(objective: Callable, tx: optax.GradientTransformation, params, opt_state,
+            axis_name):
+  """A player's gradient step: jax.value_and_grad of `objective(params) -> (loss, aux)` on
+  this device, then one update with the devices' mean gradient. Returns
+  ((loss, aux), new params, new optimizer state, the mean gradients)."""
+  value, grads = jax.value_and_grad(objective, has_aux=True)(per_device(params, axis_name))
+  return (value,) + apply_gradients(tx, grads, opt_state, params, axis_name)
 
 
 class PlayerUpdate(NamedTuple):

@@ -28,9 +28,9 @@ from jax import lax
 
 from infogan_jax import streams
 from infogan_jax.data import input_pipeline
-from infogan_jax.games.common import (PlayerUpdate, apply_train, guard, nonfinite_mask,
-                                      on_critic_schedule, per_device, pmean, sown_features,
-                                      unchanged)
+from infogan_jax.games.common import (PlayerUpdate, apply_gradients, apply_train, descend,
+                                      guard, nonfinite_mask, on_critic_schedule, per_device,
+                                      pmean, sown_features, unchanged)
 from infogan_jax.networks import models
 from infogan_jax.networks.latents import Latents, LatentSpec
 from infogan_jax.objectives import losses
@@ -139,16 +139,12 @@ def train_step(state: TrainState, batch: Dict[str, jax.Array], rng: jax.Array,
                              lambda x, condition: discriminate(x, condition, stats),
                              real_condition, spec, batch, rng, axis_name)
     total, metrics = add_terms(gan + d_info.loss(mi), game.d_terms, view)
-    metrics.update({f'mi/{k}': v for k, v in mi.items()}, d_loss=gan,
-                   d_real=game.adversarial.scores(real_logits),
-                   d_fake=game.adversarial.scores(fake_logits))
+    metrics.update({f'mi/{k}': v for k, v in mi.items()},
+                   **game.adversarial.d_metrics(gan, real_logits, fake_logits))
     return total, (stats, metrics)
 
-  (d_total, (d_stats, metrics)), d_grads = jax.value_and_grad(d_objective, has_aux=True)(
-      per_device(state.d_params, axis_name))
-  d_grads = pmean(d_grads, axis_name)
-  d_updates, d_opt_state = game.d_tx.update(d_grads, state.d_opt_state, state.d_params)
-  d_params = optax.apply_updates(state.d_params, d_updates)
+  (d_total, (d_stats, metrics)), d_params, d_opt_state, d_grads = descend(
+      d_objective, game.d_tx, state.d_params, state.d_opt_state, axis_name)
 
   # --- G, through the updated D and Q ------------------------------------------------
   def g_objective(fake_images):
@@ -161,10 +157,9 @@ def train_step(state: TrainState, batch: Dict[str, jax.Array], rng: jax.Array,
   def g_update():
     (g_total, (stats, g_gan)), fake_grad = jax.value_and_grad(g_objective, has_aux=True)(fake)
     (g_grads,) = g_pullback(fake_grad)
-    g_grads = pmean(g_grads, axis_name)
-    g_updates, g_opt_state = game.g_tx.update(g_grads, state.g_opt_state, state.g_params)
-    return PlayerUpdate(optax.apply_updates(state.g_params, g_updates), g_opt_state, stats,
-                        g_total, g_gan, g_grads)
+    g_params, g_opt_state, g_grads = apply_gradients(game.g_tx, g_grads, state.g_opt_state,
+                                                     state.g_params, axis_name)
+    return PlayerUpdate(g_params, g_opt_state, stats, g_total, g_gan, g_grads)
 
   def g_measured():   # WGAN's critic steps: G's loss measured, G unchanged
     g_total, (_, g_gan) = g_objective(fake)
@@ -188,7 +183,11 @@ def create_train_state(config, rng) -> TrainState:
   Raises errors.ConfigError naming the first field that cannot work.
   """
   config = config_validation.validate(config, num_devices=1, num_processes=1)
-  game = game_from_config(config)
+  return init_state(game_from_config(config), rng)
+
+
+def init_state(game: Game, rng) -> TrainState:
+  """A fresh TrainState of `game`: networks initialised from `rng`, optimizers at zero."""
   g_params, g_stats, d_params, d_stats = init_networks(game, rng)
   return TrainState(step=jnp.zeros((), jnp.int32), g_params=g_params, g_stats=g_stats,
                     d_params=d_params, d_stats=d_stats, g_opt_state=game.g_tx.init(g_params),

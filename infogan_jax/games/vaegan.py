@@ -21,8 +21,8 @@ import optax
 from jax import lax
 
 from infogan_jax.games import infogan
-from infogan_jax.games.common import (apply_train, apply_with_features, guard,
-                                      nonfinite_mask, per_device, pmean)
+from infogan_jax.games.common import (apply_gradients, apply_train, apply_with_features,
+                                      descend, guard, nonfinite_mask, per_device, pmean)
 from infogan_jax.networks import models
 from infogan_jax.networks.latents import Latents
 from infogan_jax.objectives import vae as vae_terms
@@ -86,25 +86,19 @@ def train_step(state: TrainState, batch: Dict[str, jax.Array], rng: jax.Array,
       lambda g_params, z: apply_train(game.generator, g_params, state.g_stats, z),
       per_device(state.g_params, axis_name), z, has_aux=True)
 
-  def d_objective(d_params):
-    discriminate = lambda x, condition, stats: apply_train(D, d_params, stats, x,
-                                                           condition=condition)
-    (real_logits, real_q), stats = discriminate(real, None, state.d_stats)
-    (fake_logits, _), stats = discriminate(lax.stop_gradient(fake), None, stats)
+  def d_objective(d_params):   # D reads images alone (no codes, no condition)
+    (real_logits, real_q), stats = apply_train(D, d_params, state.d_stats, real)
+    (fake_logits, _), stats = apply_train(D, d_params, stats, lax.stop_gradient(fake))
     gan = game.adversarial.d_loss(real_logits, fake_logits)
     view = DiscriminatorView(real, lax.stop_gradient(fake), game.spec.split_q(real_q),
-                             lambda x, condition: discriminate(x, condition, stats),
-                             None, game.spec, batch, rng, axis_name)
+                             lambda x, _: apply_train(D, d_params, stats, x), None, game.spec,
+                             batch, rng, axis_name)
     total, metrics = add_terms(gan, game.d_terms, view)
-    metrics.update(d_loss=gan, d_real=game.adversarial.scores(real_logits),
-                   d_fake=game.adversarial.scores(fake_logits))
+    metrics.update(game.adversarial.d_metrics(gan, real_logits, fake_logits))
     return total, (stats, metrics)
 
-  (d_total, (d_stats, metrics)), d_grads = jax.value_and_grad(d_objective, has_aux=True)(
-      per_device(state.d_params, axis_name))
-  d_grads = pmean(d_grads, axis_name)
-  d_updates, d_opt_state = game.d_tx.update(d_grads, state.d_opt_state, state.d_params)
-  d_params = optax.apply_updates(state.d_params, d_updates)
+  (d_total, (d_stats, metrics)), d_params, d_opt_state, d_grads = descend(
+      d_objective, game.d_tx, state.d_params, state.d_opt_state, axis_name)
 
   def g_objective(fake_images):
     """(G's loss, L_llike): gamma * L_llike + G's GAN loss, and E's reconstruction term."""
@@ -126,15 +120,16 @@ def train_step(state: TrainState, batch: Dict[str, jax.Array], rng: jax.Array,
   g_grads, _ = g_pullback(objective_vjp((one, zero))[0])
   _, z_grad = g_pullback(objective_vjp((zero, one))[0])
   (e_grads,) = e_pullback((z_grad[n:], one))
-  g_grads, e_grads = pmean((g_grads, e_grads), axis_name)
-  g_updates, g_opt_state = game.g_tx.update(g_grads, state.g_opt_state, state.g_params)
-  e_updates, e_opt_state = game.e_tx.update(e_grads, state.e_opt_state, state.e_params)
+  g_params, g_opt_state, g_grads = apply_gradients(game.g_tx, g_grads, state.g_opt_state,
+                                                   state.g_params, axis_name)
+  e_params, e_opt_state, e_grads = apply_gradients(game.e_tx, e_grads, state.e_opt_state,
+                                                   state.e_params, axis_name)
 
   new_state = state.replace(
-      step=state.step + 1, g_params=optax.apply_updates(state.g_params, g_updates),
+      step=state.step + 1, g_params=g_params,
       d_params=d_params, g_stats=pmean(g_stats, axis_name), d_stats=pmean(d_stats, axis_name),
       g_opt_state=g_opt_state, d_opt_state=d_opt_state,
-      e_params=optax.apply_updates(state.e_params, e_updates),
+      e_params=e_params,
       e_stats=pmean(e_stats, axis_name), e_opt_state=e_opt_state)
   metrics = pmean(dict(metrics, d_total=d_total, g_total=g_total, g_loss=g_gan,
                        **{'vae/kl': kl, 'vae/reconstruction': llike}), axis_name)
@@ -146,16 +141,24 @@ def train_step(state: TrainState, batch: Dict[str, jax.Array], rng: jax.Array,
 def create_train_state(config, rng) -> TrainState:
   """VAE-GAN's networks, optimizers and game from a config with config.vae.encoder."""
   config = config_validation.validate(config, num_devices=1, num_processes=1)
+  return init_state(game_from_config(config), rng)
+
+
+def game_from_config(config) -> Game:
+  """The Game of a validated config with config.vae.encoder: InfoGAN's, plus the encoder."""
   base = infogan.game_from_config(config)
-  encoder = models.build_encoder(config, base.spec)
-  game = Game(**{f.name: getattr(base, f.name) for f in dataclasses.fields(base)},
-              encoder=encoder,
+  return Game(**{f.name: getattr(base, f.name) for f in dataclasses.fields(base)},
+              encoder=models.build_encoder(config, base.spec),
               e_tx=optax.adam(config.vae.learning_rate, b1=config.beta1, b2=config.beta2),
               vae=vae_terms.VAE.from_config(config))
+
+
+def init_state(game: Game, rng) -> TrainState:
+  """A fresh TrainState of `game`: networks initialised from `rng`, optimizers at zero."""
   g_params, g_stats, d_params, d_stats = infogan.init_networks(game, rng)
   image_shape = tuple(game.generator.image_shape)
-  e_vars = jax.jit(lambda key: encoder.init(key, jnp.zeros((2,) + image_shape), train=False))(
-      jax.random.split(rng, 3)[2])
+  e_vars = jax.jit(lambda key: game.encoder.init(key, jnp.zeros((2,) + image_shape),
+                                                 train=False))(jax.random.split(rng, 3)[2])
   e_params, e_stats = e_vars['params'], e_vars.get('batch_stats', {})
   return TrainState(step=jnp.zeros((), jnp.int32), g_params=g_params, g_stats=g_stats,
                     d_params=d_params, d_stats=d_stats, g_opt_state=game.g_tx.init(g_params),

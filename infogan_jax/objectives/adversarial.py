@@ -68,6 +68,11 @@ class Objective:
     """What the logs call D(x): a probability, or WGAN's critic value."""
     return jnp.mean(logits) if self.wasserstein else jnp.mean(jax.nn.sigmoid(logits))
 
+  def d_metrics(self, d_loss, real_logits, fake_logits) -> dict:
+    """D's logged values: its adversarial loss and mean score of real and fake images."""
+    return {'d_loss': d_loss, 'd_real': self.scores(real_logits),
+            'd_fake': self.scores(fake_logits)}
+
   def d_terms(self) -> tuple:
     """The penalties this game adds to D's loss (terms.py), in the order they are added."""
     terms = ()

@@ -86,7 +86,8 @@ def train(config, workdir: str, restart: bool = False):
     runs = [_Run(c, workdir_lib.seed_workdir(workdir, c.seed) if stacked else workdir,
                  i if stacked else None, restart, is_lead, cleanup)
             for i, c in enumerate(_seed_configs(config))]
-    start_step, states = _restore(runs, mesh)
+    # The config becomes the game's typed parts once; every seed's state is built from it.
+    start_step, states = _restore(runs, games.game_from_config(config), mesh)
     if not stacked:
       state = states[0]
     else:   # the form make_device_data_steps takes them in
@@ -235,13 +236,14 @@ def _seed_configs(config):
   return [workdir_lib.seed_config(config, config.seed + i) for i in range(config.num_seeds)]
 
 
-def _restore(runs, mesh):
-  """(start step, [each run's state]): the runs' latest common checkpoint, or fresh."""
+def _restore(runs, game, mesh):
+  """(start step, [each run's state of `game`]): the runs' latest common checkpoint, or
+  fresh."""
   # Replicated over the global mesh *before* restoring: every process then restores its
   # own copy straight into that sharding (a restored array committed to one local
   # device could not be re-sharded across processes afterwards).
   states = [parallel.replicate(
-      games.create_train_state(run.config, jax.random.key(run.config.seed)), mesh)
+      games.init_state(game, jax.random.key(run.config.seed)), mesh)
             for run in runs]
   saved = [set(run.mngr.all_steps()) for run in runs]
   if not any(saved):
