@@ -39,7 +39,7 @@ class InfoGAN:
   ValueError) naming the argument, what it expects and what it got.
   """
 
-  def __init__(self, state: games.TrainState, config, step: int):
+  def __init__(self, state: games.infogan.TrainState, config, step: int):
     self.state, self.config, self.step = state, config, step
     self.spec = state.spec
     self.image_shape = tuple(input_pipeline.image_shape(config.dataset))
@@ -117,12 +117,22 @@ class InfoGAN:
             'cont_std': (np.exp(q.cont_log_std) if q.cont_log_std is not None
                          else np.ones_like(q.cont_mean))}
 
+  def discriminator_features(self, images, batch_size: int = 1000) -> np.ndarray:
+    """D_l(x): D's features where VAE-GAN measures reconstructions, flattened [N, F], for
+    images as `infer` takes them (BatchNorm in inference mode)."""
+    return self._batched(games.discriminator_features, images, batch_size)
+
   # --- VAE-GAN runs (config.vae.encoder) ------------------------------------------------
+  @property
+  def has_encoder(self) -> bool:
+    """Whether the run has an encoder (VAE-GAN, the VAE): encode and reconstruct work."""
+    return self.state.encoder is not None
+
   def encode(self, images, batch_size: int = 1000, return_std: bool = False):
     """The encoder's posterior mean of the generator's noise [N, noise_dim] for images
     (as `infer` takes them); with return_std, (mean, std). Feed it to
     `generate(noise=...)` to decode: edit or interpolate real images in latent space."""
-    if self.state.encoder is None:
+    if not self.has_encoder:
       raise InputError('this run has no encoder (config.vae.encoder=False): encode and '
                        'reconstruct need a VAE-GAN or VAE run (configs/vaegan.py, '
                        'configs/vae.py)')

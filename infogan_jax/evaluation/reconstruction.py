@@ -16,7 +16,6 @@ import numpy as np
 
 from infogan_jax.evaluation import metrics as metrics_lib
 from infogan_jax.evaluation import plotting
-from infogan_jax.games import infogan as game
 from infogan_jax.networks import models
 from infogan_jax.objectives import vae
 
@@ -41,7 +40,7 @@ class ReconstructionEvaluator:
     act = model.config.model.output_activation
     recon = model.reconstruct(images)
     pixel = np.mean((models.to_unit(recon, act) - models.to_unit(images, act)) ** 2)
-    features = functools.partial(game.discriminator_features, model.state)
+    features = functools.partial(model.discriminator_features, batch_size=FEATURE_BATCH)
     feature_error = np.mean([
         float(vae.reconstruction_error(features(images[i:i + FEATURE_BATCH]),
                                        features(recon[i:i + FEATURE_BATCH])))

@@ -39,8 +39,6 @@ from infogan_jax.evaluation import points
 from infogan_jax.evaluation import reconstruction
 from infogan_jax.evaluation import sample_quality
 from infogan_jax.evaluation import seeds
-# report.render_seed_table: the name callers of this module have used.
-from infogan_jax.evaluation.seeds import render_seed_table  # noqa: F401
 from infogan_jax.training import workdir as workdir_lib
 from infogan_jax.training.metric_logging import read_metrics
 
@@ -67,8 +65,9 @@ def mnist_evaluators(config, model: api.InfoGAN, workdir: str, out_dir: str):
                                output_activation=config.model.output_activation)
   n = int(config.eval.num_samples)
   rng = jax.random.key(config.seed + 7)
-  test_images, test_labels = input_pipeline.load_split_arrays(config, 'test')
-  train_images, _ = input_pipeline.load_split_arrays(config, 'train')
+  data = input_pipeline.DataSettings.from_config(config)
+  test_images, test_labels = input_pipeline.load_split_arrays(data, 'test')
+  train_images, _ = input_pipeline.load_split_arrays(data, 'train')
   pick = np.random.default_rng(0).choice(len(train_images), min(n, len(train_images)), False)
   train_images = train_images[pick]   # for the floor and Q's I(x; c): no labels used
   # The same samples for L_I, the Frechet distance, purity and D's histogram.
@@ -79,7 +78,7 @@ def mnist_evaluators(config, model: api.InfoGAN, workdir: str, out_dir: str):
       codes.CodesEvaluator(test_labels, test_posterior, train_images, generated, out_dir),
       sample_quality.SampleQualityEvaluator(classify, test_images[:n], train_images,
                                             generated)]
-  if model.state.encoder is not None:   # VAE-GAN and VAE runs
+  if model.has_encoder:   # VAE-GAN and VAE runs
     evaluators.append(reconstruction.ReconstructionEvaluator(classify, test_images,
                                                              test_labels, n, out_dir))
   evaluators += [continuous_codes.ContinuousCodesEvaluator(jax.random.fold_in(rng, 2),

@@ -120,6 +120,7 @@ def train_step(state: TrainState, batch: Dict[str, jax.Array], rng: jax.Array,
   if latents is None:
     latents = spec.sample(rng, real.shape[0])
   real_condition, fake_condition = spec.conditions(batch, latents)   # CGAN's; else None
+  # Each player's weights of L_I (ss-InfoGAN: the guided code's own on labelled batches).
   d_info, g_info = game.information.weights(labelled='label' in batch and not spec.conditional)
 
   # One generator forward serves both updates: D sees it detached, G pulls back through it.
@@ -128,6 +129,7 @@ def train_step(state: TrainState, batch: Dict[str, jax.Array], rng: jax.Array,
                                    spec.generator_input(latents)),
       per_device(state.g_params, axis_name), has_aux=True)
 
+  # --- D and Q: the adversarial loss - lambda * L_I + D's terms (game.d_terms) ----------
   def d_objective(d_params):
     discriminate = lambda x, condition, stats: apply_train(D, d_params, stats, x,
                                                            condition=condition)
@@ -146,7 +148,7 @@ def train_step(state: TrainState, batch: Dict[str, jax.Array], rng: jax.Array,
   (d_total, (d_stats, metrics)), d_params, d_opt_state, d_grads = descend(
       d_objective, game.d_tx, state.d_params, state.d_opt_state, axis_name)
 
-  # --- G, through the updated D and Q ------------------------------------------------
+  # --- G, through the updated D and Q: its adversarial loss - lambda * L_I ------------
   def g_objective(fake_images):
     (fake_logits, fake_q), stats = apply_train(D, d_params, d_stats, fake_images,
                                                condition=fake_condition)

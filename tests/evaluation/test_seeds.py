@@ -23,3 +23,17 @@ def test_restarts_keep_the_run_with_the_highest_label_free_criterion_per_group()
   without_code = {s: {'step': 5000} for s in range(2)}
   with pytest.raises(errors.EvaluationError, match='categorical code'):
     seeds.select_restarts(without_code, 2)
+
+
+def test_seed_table_has_every_seed_and_median_worst_best():
+  results = {s: {'step': 3000, 'categorical_accuracy': a, 'L_I': {'cat0': l},
+                 'frechet_distance': f}
+             for s, a, l, f in [(0, 0.71, 2.1, 9.5), (1, 0.871, 2.2, 4.0), (2, 0.877, 2.25, 3.5),
+                                (3, 0.951, 2.29, 3.0), (4, 0.762, 2.0, 5.0)]}
+  table = seeds.render_seed_table(results).splitlines()
+  assert table[0] == ('| seed | step | test accuracy (matched) | L_I cat0 (nats) '
+                      '| Frechet distance |')
+  assert table[2] == '| 0 | 3000 | 0.71 | 2.1 | 9.5 |'
+  # Worst: the lowest accuracy and L_I, but the highest Frechet distance.
+  assert table[-3:] == ['| **median** | | 0.871 | 2.2 | 4 |', '| **worst** | | 0.71 | 2 | 9.5 |',
+                        '| **best** | | 0.951 | 2.29 | 3 |']
