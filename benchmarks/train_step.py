@@ -127,7 +127,7 @@ def _pipeline(batch: int, data_dir: str, manual_dir: str, batches: int = 300) ->
   from infogan_jax.data import input_pipeline
   config = mnist.get_config()
   config.data_dir, config.manual_dir = data_dir, manual_dir
-  it = input_pipeline.create_dataset(config, batch)
+  it = input_pipeline.create_dataset(input_pipeline.DataSettings.from_config(config), batch)
   for _ in range(10):
     next(it)
   start = time.perf_counter()

@@ -105,9 +105,10 @@ def mock_mnist_archives(tmp_path_factory):
   folder = tmp_path_factory.mktemp('mnist_archives')
   config = tiny.get_config()
   config.data_reader = 'tfds'
+  data = input_pipeline.DataSettings.from_config(config)
   with tfds.testing.mock_data(num_examples=64):
     for split, (image_file, label_file) in mnist_files.FILES.items():
-      images, labels = input_pipeline.load_split_uint8(config, split)
+      images, labels = input_pipeline.load_split_uint8(data, split)
       write_idx(folder / image_file, images[..., 0])
       write_idx(folder / label_file, labels)
   sums = {name: hashlib.sha256((folder / name).read_bytes()).hexdigest()

@@ -1,5 +1,8 @@
 """Input pipelines: MNIST, the project's shapes, SVHN and CelebA, and a 2-D toy ring.
 
+The data functions take the data's settings (`DataSettings`), read from a config once
+(`DataSettings.from_config`) where training, evaluation and the explorer start.
+
 MNIST is read (config.data_reader) through tensorflow-datasets, or from its four original
 archives with numpy alone (mnist_files.py; no TensorFlow). Its batches come
 (config.data_placement) from a host stream (tf.data: shuffled, batched, prefetched), or
@@ -14,6 +17,7 @@ kept off every accelerator, which belongs to JAX.
 """
 from __future__ import annotations
 
+import dataclasses
 import functools
 import importlib.util
 import itertools
@@ -55,33 +59,64 @@ def tensorflow_installed() -> bool:
     return False
 
 
-def reader(config) -> str:
-  """'tfds' or 'archives': config.data_reader with 'auto' resolved."""
-  if config.data_reader != 'auto':
-    return config.data_reader
-  if config.dataset not in ARCHIVE_DATASETS:
+@dataclasses.dataclass(frozen=True)
+class DataSettings:
+  """The data's settings, which every data function here takes: the config's fields of the
+  same names (config.<name>; output_activation: config.model.output_activation), which the
+  messages name."""
+  dataset: str
+  data_reader: str              # DATA_READERS
+  data_placement: str           # DATA_PLACEMENTS
+  data_dir: str                 # TFDS's data_dir; empty: its default
+  manual_dir: str               # the MNIST archives' folder; empty: TFDS's manual folder
+  output_activation: str        # the generator's: the range images are scaled to
+  shuffle_buffer: int           # host stream only
+  prefetch: int                 # host stream only
+
+  @classmethod
+  def from_config(cls, config) -> 'DataSettings':
+    """The one place these are read from a config."""
+    return cls(dataset=config.dataset, data_reader=config.data_reader,
+               data_placement=config.data_placement, data_dir=config.data_dir,
+               manual_dir=config.manual_dir,
+               output_activation=config.model.output_activation,
+               shuffle_buffer=config.shuffle_buffer, prefetch=config.prefetch)
+
+  def resolved(self) -> 'DataSettings':
+    """A copy with data_reader and data_placement's 'auto' replaced by what this machine
+    will use."""
+    return dataclasses.replace(self, data_reader=reader(self), data_placement=placement(self))
+
+
+def reader(data: DataSettings) -> str:
+  """'tfds' or 'archives': data_reader with 'auto' resolved."""
+  if data.data_reader != 'auto':
+    return data.data_reader
+  if data.dataset not in ARCHIVE_DATASETS:
     return 'tfds'
   return 'tfds' if tensorflow_installed() else 'archives'
 
 
 def resolve(config):
   """A copy of `config` with data_reader and data_placement's 'auto' replaced by what this
-  machine will use (what the run then records in its config.json)."""
+  machine will use (what the run then records in its config.json): the config's edge of
+  DataSettings.resolved."""
+  data = DataSettings.from_config(config).resolved()
   config = config.copy_and_resolve_references()
   with config.unlocked():
-    config.data_reader, config.data_placement = reader(config), placement(config)
+    config.data_reader, config.data_placement = data.data_reader, data.data_placement
   return config
 
 
-def placement(config) -> str:
-  """'host' or 'device': config.data_placement with 'auto' resolved."""
-  if config.dataset not in DEVICE_DATASETS:
+def placement(data: DataSettings) -> str:
+  """'host' or 'device': data_placement with 'auto' resolved."""
+  if data.dataset not in DEVICE_DATASETS:
     return 'host'
-  if config.data_placement != 'auto':
-    return config.data_placement
-  if config.dataset == 'shapes':   # numpy arrays: nothing for a host pipeline to do
+  if data.data_placement != 'auto':
+    return data.data_placement
+  if data.dataset == 'shapes':   # numpy arrays: nothing for a host pipeline to do
     return 'device'
-  return 'host' if tensorflow_installed() and reader(config) == 'tfds' else 'device'
+  return 'host' if tensorflow_installed() and reader(data) == 'tfds' else 'device'
 
 
 def image_shape(dataset: str):
@@ -119,21 +154,21 @@ def _can_reach(host: str, port: int = 443, timeout: float = 3.0) -> bool:
     return False
 
 
-def _load_tfds(config, split: str, shuffle_files: bool = False, process_split: bool = False,
-               seed: int = 0):
-  """tfds.load of config.dataset: the prepared copy in config.data_dir if there is one,
-  else (MNIST) prepared now from the archives in config.manual_dir or from the network.
+def _load_tfds(data: DataSettings, split: str, shuffle_files: bool = False,
+               process_split: bool = False, seed: int = 0):
+  """tfds.load of data.dataset: the prepared copy in data.data_dir if there is one, else
+  (MNIST) prepared now from the archives in data.manual_dir or from the network.
   Fails at once when none of these can work (offline, TFDS itself would retry the
   download for many minutes before giving up)."""
   import tensorflow_datasets as tfds
   tensorflow()
-  name = TFDS_NAMES[config.dataset]
-  kwargs = {'data_dir': os.path.expanduser(config.data_dir)} if config.data_dir else {}
-  if config.manual_dir:
-    manual_dir = os.path.expanduser(config.manual_dir)
+  name = TFDS_NAMES[data.dataset]
+  kwargs = {'data_dir': os.path.expanduser(data.data_dir)} if data.data_dir else {}
+  if data.manual_dir:
+    manual_dir = os.path.expanduser(data.manual_dir)
     if not os.path.isdir(manual_dir):
       raise DatasetUnavailableError(
-          f'config.manual_dir={config.manual_dir!r} is not a folder. Point it at the folder '
+          f'config.manual_dir={data.manual_dir!r} is not a folder. Point it at the folder '
           'holding the four MNIST archives (train-images-idx3-ubyte.gz, ...).')
     kwargs['download_and_prepare_kwargs'] = {
         'download_config': tfds.download.DownloadConfig(manual_dir=manual_dir)}
@@ -145,13 +180,14 @@ def _load_tfds(config, split: str, shuffle_files: bool = False, process_split: b
     return load(download=False)
   except AssertionError:  # TFDS's "could not find data": not prepared yet
     pass
-  if config.dataset != 'mnist':
-    return _download(config, name, load)
-  tfds_manual = mnist_files.folder(config)   # where TFDS itself looks without manual_dir
+  if data.dataset != 'mnist':
+    return _download(data, name, load)
+  # where TFDS itself looks without manual_dir
+  tfds_manual = mnist_files.folder(data.manual_dir, data.data_dir)
   has_archives = all(os.path.exists(os.path.join(tfds_manual, name))
                      for name in mnist_files.SHA256)
-  if not config.manual_dir and not has_archives and not _can_reach(MNIST_HOST):
-    where = config.data_dir or 'the TFDS default folder (~/tensorflow_datasets)'
+  if not data.manual_dir and not has_archives and not _can_reach(MNIST_HOST):
+    where = data.data_dir or 'the TFDS default folder (~/tensorflow_datasets)'
     raise DatasetUnavailableError(
         f'MNIST is not prepared in {where} (config.data_dir) and cannot be downloaded: '
         f'{MNIST_HOST} is unreachable. ' + _OFFLINE_HELP)
@@ -163,42 +199,42 @@ def _load_tfds(config, split: str, shuffle_files: bool = False, process_split: b
         + _OFFLINE_HELP) from e
 
 
-def _download(config, name: str, load):
+def _download(data: DataSettings, name: str, load):
   """SVHN or CelebA downloaded and prepared by TFDS (hundreds of MB to GB), with an error
   naming the way to prepare it elsewhere when that fails."""
-  where = config.data_dir or 'the TFDS default folder (~/tensorflow_datasets)'
+  where = data.data_dir or 'the TFDS default folder (~/tensorflow_datasets)'
   try:
     return load(download=True)
   except Exception as e:  # tfds raises several types for "cannot download"
     raise DatasetUnavailableError(
-        f'config.dataset={config.dataset!r} ({name}) is not prepared in {where} '
+        f'config.dataset={data.dataset!r} ({name}) is not prepared in {where} '
         f'(config.data_dir) and TFDS could not download it ({type(e).__name__}: {e}). '
         f'On a machine with internet run `tfds build {name}` (or any tfds.load of it) '
         'and copy the prepared folder into config.data_dir.') from e
 
 
-def check_available(config) -> None:
+def check_available(data: DataSettings) -> None:
   """Makes sure the data can be read, preparing it if needed, before any other work;
   raises DatasetUnavailableError naming the way to provide it."""
-  if config.dataset not in TFDS_NAMES:
+  if data.dataset not in TFDS_NAMES:
     return
-  if reader(config) == 'archives':
-    mnist_files.load(mnist_files.folder(config), 'test')
+  if reader(data) == 'archives':
+    mnist_files.load(mnist_files.folder(data.manual_dir, data.data_dir), 'test')
   elif not tensorflow_installed():
     instead = (', or use --config.data_reader=archives (the four MNIST archives read with '
-               'numpy, in config.manual_dir)' if config.dataset in ARCHIVE_DATASETS else '')
+               'numpy, in config.manual_dir)' if data.dataset in ARCHIVE_DATASETS else '')
     raise DatasetUnavailableError(
-        f"config.dataset={config.dataset!r} read with config.data_reader='tfds' needs "
+        f"config.dataset={data.dataset!r} read with config.data_reader='tfds' needs "
         f'tensorflow and tensorflow-datasets, which are not installed: install them{instead}')
   else:
-    _load_tfds(config, 'test')
-  if placement(config) == 'host' and not tensorflow_installed():
+    _load_tfds(data, 'test')
+  if placement(data) == 'host' and not tensorflow_installed():
     raise DatasetUnavailableError(
         "config.data_placement='host' streams MNIST through tf.data, and TensorFlow is not "
         'installed: install it, or use --config.data_placement=device (no TensorFlow)')
 
 
-def create_dataset(config, batch_size: int, split: str = 'train', seed: int = 0,
+def create_dataset(data: DataSettings, batch_size: int, split: str = 'train', seed: int = 0,
                    repeat: bool = True, shuffle: bool = True,
                    skip_batches: int = 0) -> Iterator[dict]:
   """Batches for this process: `batch_size` is the per-process batch.
@@ -208,21 +244,21 @@ def create_dataset(config, batch_size: int, split: str = 'train', seed: int = 0,
   function of `seed` alone, so `skip_batches=step` resumes the stream where a run
   that reached `step` left it.
   """
-  image_shape(config.dataset)
-  if config.dataset in ('ring8', 'shapes'):
+  image_shape(data.dataset)
+  if data.dataset in ('ring8', 'shapes'):
     import jax
-    batches = ring8_batches if config.dataset == 'ring8' else functools.partial(
-        array_batches, *load_split_uint8(config, split), config.model.output_activation)
+    batches = ring8_batches if data.dataset == 'ring8' else functools.partial(
+        array_batches, *load_split_uint8(data, split), data.output_activation)
     return batches(batch_size, seed=seed, start=skip_batches,
                    process_index=jax.process_index(), process_count=jax.process_count())
   tf = tensorflow()
-  ds = _load_tfds(config, split, shuffle_files=shuffle, process_split=True, seed=seed)
-  activation = config.model.output_activation
-  height, width = image_shape(config.dataset)[:2]
+  ds = _load_tfds(data, split, shuffle_files=shuffle, process_split=True, seed=seed)
+  activation = data.output_activation
+  height, width = image_shape(data.dataset)[:2]
 
   def prepare(example):   # a batch of examples
     image = tf.cast(example['image'], tf.float32)
-    if config.dataset == 'celeba':
+    if data.dataset == 'celeba':
       # 218x178 faces: the central 178x178 square, shrunk to 32x32 by area averaging (the
       # paper gives the size, not the crop; this is the common DCGAN-era choice).
       top = (218 - 178) // 2
@@ -236,12 +272,12 @@ def create_dataset(config, batch_size: int, split: str = 'train', seed: int = 0,
   if repeat:
     ds = ds.repeat()
   if shuffle:
-    ds = ds.shuffle(config.shuffle_buffer, seed=seed)
+    ds = ds.shuffle(data.shuffle_buffer, seed=seed)
   ds = ds.batch(batch_size, drop_remainder=True)
   if skip_batches:
     ds = ds.skip(skip_batches)
   ds = ds.map(prepare, num_parallel_calls=tf.data.AUTOTUNE)
-  ds = ds.prefetch(config.prefetch)
+  ds = ds.prefetch(data.prefetch)
   return ds.as_numpy_iterator()
 
 
@@ -268,20 +304,20 @@ def array_batches(images: np.ndarray, labels: np.ndarray, output_activation: str
            'label': labels[chosen].astype(np.int32)}
 
 
-def load_split_uint8(config, split: str = 'test'):
+def load_split_uint8(data: DataSettings, split: str = 'test'):
   """The whole split as numpy arrays: (images uint8 [N, H, W, 1], labels int32 [N]); MNIST
-  through config.data_reader, shapes made here (the labels: each image's shape)."""
-  if config.dataset == 'shapes':
+  through data_reader, shapes made here (the labels: each image's shape)."""
+  if data.dataset == 'shapes':
     images, factors = shapes.dataset(split)
     return images, factors[:, 0].astype(np.int32)
-  if config.dataset != 'mnist':
-    raise ValueError(f'load_split_arrays needs config.dataset=mnist, got {config.dataset!r}')
-  if reader(config) == 'archives':
-    return mnist_files.load(mnist_files.folder(config), split)
+  if data.dataset != 'mnist':
+    raise ValueError(f'load_split_arrays needs config.dataset=mnist, got {data.dataset!r}')
+  if reader(data) == 'archives':
+    return mnist_files.load(mnist_files.folder(data.manual_dir, data.data_dir), split)
   import tensorflow_datasets as tfds
-  ds = _load_tfds(config, split)
-  data = tfds.as_numpy(ds.batch(100_000)).__iter__().__next__()
-  return data['image'].astype(np.uint8), data['label'].astype(np.int32)
+  ds = _load_tfds(data, split)
+  split_arrays = tfds.as_numpy(ds.batch(100_000)).__iter__().__next__()
+  return split_arrays['image'].astype(np.uint8), split_arrays['label'].astype(np.int32)
 
 
 def num_classes(dataset: str) -> int:
@@ -299,22 +335,22 @@ def class_names(dataset: str):
   return [f'{noun} {k}' for k in range(num_classes(dataset))]
 
 
-def labelled_pool(config):
+def labelled_pool(data: DataSettings):
   """(examples, labels int32) that labelled examples are drawn from: MNIST's training split
-  (uint8, through config.data_reader), or for ring8 a fixed set of 1000 points per mode
+  (uint8, through data_reader), or for ring8 a fixed set of 1000 points per mode
   (float32)."""
-  if config.dataset == 'ring8':
+  if data.dataset == 'ring8':
     rng = np.random.default_rng(RING_POOL_SEED)
     labels = np.repeat(np.arange(RING_MODES, dtype=np.int32), 1000)
     points = ring8_modes()[labels] + RING_STD * rng.standard_normal((len(labels), 2))
     return points.astype(np.float32), labels
-  return load_split_uint8(config, 'train')
+  return load_split_uint8(data, 'train')
 
 
-def load_split_arrays(config, split: str = 'test'):
+def load_split_arrays(data: DataSettings, split: str = 'test'):
   """The whole split as numpy arrays (images float32 in the generator's range, labels)."""
-  images, labels = load_split_uint8(config, split)
-  return models.from_uint8(images.astype(np.float32), config.model.output_activation), labels
+  images, labels = load_split_uint8(data, split)
+  return models.from_uint8(images.astype(np.float32), data.output_activation), labels
 
 
 # --- toy data: 8 Gaussians on a ring --------------------------------------------------

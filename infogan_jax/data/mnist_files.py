@@ -31,13 +31,13 @@ SHA256 = {
 _IDX_DTYPES = {0x08: np.uint8}
 
 
-def folder(config) -> str:
-  """Where the archives are: config.manual_dir, else TFDS's manual-download folder
-  `<data_dir>/downloads/manual` (data_dir: config.data_dir, $TFDS_DATA_DIR, or
-  ~/tensorflow_datasets), as TFDS itself looks for them."""
-  if config.manual_dir:
-    return os.path.expanduser(config.manual_dir)
-  data_dir = (config.data_dir or os.environ.get('TFDS_DATA_DIR')
+def folder(manual_dir: str, data_dir: str) -> str:
+  """Where the archives are: `manual_dir` (config.manual_dir), else TFDS's manual-download
+  folder `<data_dir>/downloads/manual` (data_dir: `data_dir` (config.data_dir),
+  $TFDS_DATA_DIR, or ~/tensorflow_datasets), as TFDS itself looks for them."""
+  if manual_dir:
+    return os.path.expanduser(manual_dir)
+  data_dir = (data_dir or os.environ.get('TFDS_DATA_DIR')
               or '~/tensorflow_datasets')
   return os.path.join(os.path.expanduser(data_dir), 'downloads', 'manual')
 

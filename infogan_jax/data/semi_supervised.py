@@ -20,9 +20,13 @@ biased coin per update whose labelled side shrinks on a schedule; it cycles thro
 labelled set in order, where we draw with replacement (no state to resume), and it draws
 unlabelled batches from the unlabelled images only, where ours may also hold the n * 10
 labelled ones (without their labels; 100 of 60,000 for n = 10).
+
+The functions here take `SemiSupervisedSettings` (and the data's input_pipeline.DataSettings),
+read from a config once (`from_config`) where training starts.
 """
 from __future__ import annotations
 
+import dataclasses
 from typing import Optional, Sequence
 
 import jax
@@ -37,13 +41,39 @@ from infogan_jax.errors import ConfigError
 ALL_LABELS = -1   # config.semi_supervised.labels_per_class: every training image's label
 
 
+@dataclasses.dataclass(frozen=True)
+class SemiSupervisedSettings:
+  """The labelled data's settings: config.semi_supervised's fields of the same names, and
+  config.batch_size (the global batch, which a labelled step draws)."""
+  labels_per_class: int   # n > 0 per class, ALL_LABELS, or 0: no labels (not ss-InfoGAN)
+  share_start: float      # the share of labelled steps at step 0,
+  share_end: float        # ... falling linearly to this at share_steps
+  share_steps: int
+  batch_size: int
+
+  @classmethod
+  def from_config(cls, config) -> 'SemiSupervisedSettings':
+    """The one place these are read from a config."""
+    ss = config.semi_supervised
+    return cls(labels_per_class=ss.labels_per_class, share_start=ss.share_start,
+               share_end=ss.share_end, share_steps=ss.share_steps,
+               batch_size=config.batch_size)
+
+  @property
+  def enabled(self) -> bool:
+    """Whether the run keeps labels (ss-InfoGAN)."""
+    return self.labels_per_class != 0
+
+
 def enabled(config) -> bool:
-  return config.semi_supervised.labels_per_class != 0
+  """SemiSupervisedSettings.enabled of a config, for the config's checks
+  (settings/config_validation.py)."""
+  return SemiSupervisedSettings.from_config(config).enabled
 
 
-def share(step: int, ss) -> float:
-  """The probability that `step` is a labelled step (`ss` = config.semi_supervised):
-  share_start at step 0, linearly to share_end at share_steps, then share_end."""
+def share(step: int, ss: SemiSupervisedSettings) -> float:
+  """The probability that `step` is a labelled step: share_start at step 0, linearly to
+  share_end at share_steps, then share_end."""
   if ss.share_steps == 0 or step >= ss.share_steps:
     return float(ss.share_end)
   return float(ss.share_start + (ss.share_end - ss.share_start) * step / ss.share_steps)
@@ -77,13 +107,14 @@ def draw(seed: int, step: int, probability: float, num_labelled: int,
 class LabelledData:
   """The labelled images of one or several seeds (trained together) and their draws."""
 
-  def __init__(self, config, seeds: Sequence[int], pool=None):
+  def __init__(self, data: input_pipeline.DataSettings, ss: SemiSupervisedSettings,
+               seeds: Sequence[int], pool=None):
     """`pool`: (examples, labels) to draw from, if the caller has loaded them already
-    (default: input_pipeline.labelled_pool)."""
-    self.config, self.seeds = config, list(seeds)
-    self.ss = config.semi_supervised
-    examples, labels = pool if pool is not None else input_pipeline.labelled_pool(config)
-    classes = input_pipeline.num_classes(config.dataset)
+    (default: input_pipeline.labelled_pool of `data`)."""
+    self.ss, self.seeds = ss, list(seeds)
+    self.output_activation = data.output_activation
+    examples, labels = pool if pool is not None else input_pipeline.labelled_pool(data)
+    classes = input_pipeline.num_classes(data.dataset)
     chosen = [labelled_subset(labels, self.ss.labels_per_class, classes, s) for s in seeds]
     self.images = np.stack([examples[c] for c in chosen])   # [seeds, L, ...]
     self.labels = np.stack([labels[c] for c in chosen]).astype(np.int32)
@@ -92,7 +123,7 @@ class LabelledData:
   def _scaled(self, images):
     """Images in the generator's range (MNIST is kept as uint8 until used)."""
     if images.dtype == np.uint8:
-      return models.from_uint8(images.astype(np.float32), self.config.model.output_activation)
+      return models.from_uint8(images.astype(np.float32), self.output_activation)
     return images
 
   def host_batch(self, batch: dict, step: int, rows: Optional[slice] = None) -> dict:
@@ -102,7 +133,7 @@ class LabelledData:
     size = len(batch['image'])
     rows = rows or slice(0, size)
     labelled, idx = draw(self.seeds[0], step, share(step, self.ss), self.num_labelled,
-                         self.config.batch_size)
+                         self.ss.batch_size)
     idx = idx[rows]
     image = (self._scaled(self.images[0][idx]).astype(np.float32) if labelled
              else batch['image'])
@@ -120,7 +151,7 @@ class LabelledData:
     (a leading seed axis when `stacked`)."""
     flags, index = [], []
     for seed in self.seeds:
-      per_step = [draw(seed, s, share(s, self.ss), self.num_labelled, self.config.batch_size)
+      per_step = [draw(seed, s, share(s, self.ss), self.num_labelled, self.ss.batch_size)
                   for s in range(first_step, first_step + num_steps)]
       flags.append(np.asarray([f for f, _ in per_step], np.float32))
       index.append(np.stack([i for _, i in per_step]))

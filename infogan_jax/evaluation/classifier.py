@@ -45,9 +45,10 @@ def _apply(params, images01):
 
 def train(config, epochs: int = 5, batch_size: int = 128, seed: int = 0) -> dict:
   """Trains on MNIST train, reports test accuracy, saves to config.eval.classifier_dir."""
-  images, labels = input_pipeline.load_split_arrays(config, 'train')
-  test_images, test_labels = input_pipeline.load_split_arrays(config, 'test')
-  act = config.model.output_activation
+  data = input_pipeline.DataSettings.from_config(config)
+  images, labels = input_pipeline.load_split_arrays(data, 'train')
+  test_images, test_labels = input_pipeline.load_split_arrays(data, 'test')
+  act = data.output_activation
   images, test_images = models.to_unit(images, act), models.to_unit(test_images, act)
   model = MnistCNN()
   params = model.init(jax.random.key(seed), images[:2])['params']

@@ -77,7 +77,8 @@ def train(config, workdir: str, restart: bool = False):
   mesh = parallel.make_mesh()
   # The run records (config.json) the data route it takes, 'auto' resolved.
   config = input_pipeline.resolve(config_validation.validate(config, num_devices=mesh.size))
-  input_pipeline.check_available(config)  # fails fast when offline without the data
+  data = input_pipeline.DataSettings.from_config(config)   # the data's typed settings, once
+  input_pipeline.check_available(data)  # fails fast when offline without the data
   is_lead = jax.process_index() == 0
   stacked = config.num_seeds > 1
 
@@ -92,7 +93,7 @@ def train(config, workdir: str, restart: bool = False):
       state = states[0]
     else:   # the form make_device_data_steps takes them in
       state = tuple(states) if parallel.seeds_in_turn() else parallel.stack_states(states)
-    dispatch = _dispatcher(config, mesh, start_step)
+    dispatch = _dispatcher(config, data, mesh, start_step)
 
     def every(interval, done):
       return interval and done % interval == 0
@@ -262,15 +263,16 @@ def _restore(runs, game, mesh):
   return step, restored
 
 
-def _dispatcher(config, mesh, start_step: int):
+def _dispatcher(config, data: input_pipeline.DataSettings, mesh, start_step: int):
   """dispatch(state, step, num_steps) -> (state, metrics stacked over the num_steps steps
-  from `step` on), for config.data_placement."""
+  from `step` on), for `data`'s placement (config.data_placement)."""
   stacked = config.num_seeds > 1
   seeds = [c.seed for c in _seed_configs(config)]
-  on_device = input_pipeline.placement(config) == 'device'
-  split = input_pipeline.load_split_uint8(config, 'train') if on_device else None
-  labelled = (semi_supervised.LabelledData(config, seeds, pool=split)
-              if semi_supervised.enabled(config) else None)
+  on_device = input_pipeline.placement(data) == 'device'
+  split = input_pipeline.load_split_uint8(data, 'train') if on_device else None
+  ss = semi_supervised.SemiSupervisedSettings.from_config(config)
+  labelled = (semi_supervised.LabelledData(data, ss, seeds, pool=split)
+              if ss.enabled else None)
   if on_device:
     images, _ = split
     if config.batch_size > len(images):
@@ -298,8 +300,8 @@ def _dispatcher(config, mesh, start_step: int):
     return dispatch_on_device
 
   local_rows = config.batch_size // jax.process_count()
-  data = input_pipeline.create_dataset(config, local_rows, split='train', seed=config.seed,
-                                       skip_batches=start_step)
+  batches = input_pipeline.create_dataset(data, local_rows, split='train', seed=config.seed,
+                                          skip_batches=start_step)
   step_fn = parallel.make_train_step(mesh)
   rows = slice(jax.process_index() * local_rows, (jax.process_index() + 1) * local_rows)
 
@@ -310,7 +312,7 @@ def _dispatcher(config, mesh, start_step: int):
 
   def dispatch(state, step, num_steps):
     assert num_steps == 1, 'host data: one step per call (config validation)'
-    local = {'image': next(data)['image']}
+    local = {'image': next(batches)['image']}
     if labelled is not None:
       local = labelled.host_batch(local, step, rows)
     return one_step(state, parallel.global_batch(local, mesh),

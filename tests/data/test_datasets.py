@@ -50,7 +50,7 @@ def test_config_trains_checkpoints_and_samples_on_mock_data(get_config, tmp_path
 def test_batches_are_32x32_colour_in_the_generator_range(dataset):
   config = _short(svhn.get_config() if dataset == 'svhn' else celeba.get_config())
   with tfds.testing.mock_data(num_examples=16):
-    batch = next(input_pipeline.create_dataset(config, 4))
+    batch = next(input_pipeline.create_dataset(input_pipeline.DataSettings.from_config(config), 4))
   assert batch['image'].shape == (4, 32, 32, 3) and batch['label'].shape == (4,)
   assert batch['image'].min() >= -1.0 and batch['image'].max() <= 1.0
   if dataset == 'celeba':   # no single label: all 0
@@ -100,7 +100,7 @@ def test_offline_without_prepared_data_names_the_way_to_prepare_it(tmp_path, mon
 
   monkeypatch.setattr(tfds, 'load', offline_load)
   with pytest.raises(errors.DatasetUnavailableError) as raised:
-    input_pipeline.check_available(config)
+    input_pipeline.check_available(input_pipeline.DataSettings.from_config(config))
   message = str(raised.value)
   assert calls == [('svhn_cropped', False), ('svhn_cropped', True)]
   assert 'tfds build svhn_cropped' in message and 'config.data_dir' in message

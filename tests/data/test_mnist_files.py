@@ -28,6 +28,8 @@ def test_archives_and_tfds_give_identical_arrays(mock_mnist_archives, monkeypatc
   via_tfds, via_archives = tiny.get_config(), tiny.get_config()
   via_tfds.data_reader = 'tfds'
   via_archives.data_reader, via_archives.manual_dir = 'archives', folder
+  via_tfds, via_archives = (input_pipeline.DataSettings.from_config(c)
+                            for c in (via_tfds, via_archives))
   with tfds.testing.mock_data(num_examples=64):
     expected = input_pipeline.load_split_arrays(via_tfds, split)
   got = input_pipeline.load_split_arrays(via_archives, split)
@@ -52,15 +54,11 @@ def test_checksums_and_missing_files_are_named(mock_mnist_archives, tmp_path):
 
 
 def test_archives_are_found_where_tfds_looks(monkeypatch, tmp_path):
-  config = tiny.get_config()
-  config.manual_dir = ''
-  config.data_dir = str(tmp_path / 'tfds')
-  assert mnist_files.folder(config) == str(tmp_path / 'tfds' / 'downloads' / 'manual')
-  config.data_dir = ''
+  assert mnist_files.folder('', str(tmp_path / 'tfds')) == str(
+      tmp_path / 'tfds' / 'downloads' / 'manual')
   monkeypatch.setenv('TFDS_DATA_DIR', str(tmp_path / 'env'))
-  assert mnist_files.folder(config) == str(tmp_path / 'env' / 'downloads' / 'manual')
-  config.manual_dir = str(tmp_path / 'mine')
-  assert mnist_files.folder(config) == str(tmp_path / 'mine')
+  assert mnist_files.folder('', '') == str(tmp_path / 'env' / 'downloads' / 'manual')
+  assert mnist_files.folder(str(tmp_path / 'mine'), '') == str(tmp_path / 'mine')
 
 
 def test_tfds_data_dir_with_archives_in_its_manual_folder_is_used_offline(
@@ -73,10 +71,11 @@ def test_tfds_data_dir_with_archives_in_its_manual_folder_is_used_offline(
   config = tiny.get_config()
   config.data_reader, config.manual_dir = 'tfds', ''
   config.data_dir = str(tmp_path / 'tfds')
+  data = input_pipeline.DataSettings.from_config(config)
   with pytest.raises(errors.DatasetUnavailableError, match='is not prepared in'):
-    input_pipeline.check_available(config)   # nothing there yet: offline refusal
+    input_pipeline.check_available(data)   # nothing there yet: offline refusal
   shutil.copytree(folder, tmp_path / 'tfds' / 'downloads' / 'manual')
   with pytest.raises(errors.DatasetUnavailableError) as e:
-    input_pipeline.check_available(config)
+    input_pipeline.check_available(data)
   assert 'Could not load MNIST through tensorflow-datasets' in str(e.value)
   assert 'is not prepared in' not in str(e.value)

@@ -2,7 +2,6 @@
 which one label per mode decides which category goes to which mode."""
 import jax
 import jax.numpy as jnp
-import ml_collections
 import numpy as np
 import pytest
 
@@ -45,7 +44,8 @@ def test_labelled_subset_is_class_balanced_and_fixed_by_the_seed():
 
 
 def test_labelled_share_falls_linearly_then_stays():
-  ss = ml_collections.ConfigDict({'share_start': 1.0, 'share_end': 0.01, 'share_steps': 1000})
+  ss = semi_supervised.SemiSupervisedSettings(labels_per_class=1, share_start=1.0,
+                                              share_end=0.01, share_steps=1000, batch_size=4)
   assert semi_supervised.share(0, ss) == 1.0
   assert semi_supervised.share(500, ss) == pytest.approx(0.505)
   assert semi_supervised.share(1000, ss) == semi_supervised.share(10**6, ss) == 0.01
@@ -178,7 +178,9 @@ def test_host_and_device_routes_build_the_same_labelled_batches(mock_mnist_archi
   config.manual_dir, config.data_reader = folder, 'archives'
   config.semi_supervised.labels_per_class = 1
   config.batch_size = 8
-  data = semi_supervised.LabelledData(config, [0])
+  data = semi_supervised.LabelledData(input_pipeline.DataSettings.from_config(config),
+                                      semi_supervised.SemiSupervisedSettings.from_config(config),
+                                      [0])
   usual = np.zeros((8, 28, 28, 1), np.float32)
   draws = data.draws(5, 30, stacked=False)
   arrays = data.device_arrays(stacked=False)

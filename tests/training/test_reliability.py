@@ -185,8 +185,8 @@ def _poison(monkeypatch, bad_batches):
   """Batches with these (absolute) indices are all NaN: step i+1 reads batch i."""
   real = input_pipeline.create_dataset
 
-  def create(config, batch_size, split='train', seed=0, skip_batches=0, **kwargs):
-    stream = real(config, batch_size, split=split, seed=seed, skip_batches=skip_batches,
+  def create(data, batch_size, split='train', seed=0, skip_batches=0, **kwargs):
+    stream = real(data, batch_size, split=split, seed=seed, skip_batches=skip_batches,
                   **kwargs)
 
     def batches():
