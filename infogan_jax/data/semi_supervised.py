@@ -65,12 +65,6 @@ class SemiSupervisedSettings:
     return self.labels_per_class != 0
 
 
-def enabled(config) -> bool:
-  """SemiSupervisedSettings.enabled of a config, for the config's checks
-  (settings/config_validation.py)."""
-  return SemiSupervisedSettings.from_config(config).enabled
-
-
 def share(step: int, ss: SemiSupervisedSettings) -> float:
   """The probability that `step` is a labelled step: share_start at step 0, linearly to
   share_end at share_steps, then share_end."""

@@ -130,7 +130,7 @@ def validate(config, num_devices: int = None,
   _check_vae(config)
   _check_cgan(config)
   ss = config.semi_supervised
-  if semi_supervised.enabled(config):
+  if semi_supervised.SemiSupervisedSettings.from_config(config).enabled:
     guided = config.latent.guided_code
     classes = input_pipeline.num_classes(config.dataset)
     if not classes:
@@ -185,11 +185,12 @@ def validate(config, num_devices: int = None,
     raise ConfigError("config.data_placement='host' streams through tf.data from "
                       "tensorflow-datasets; with config.data_reader='archives' use "
                       "config.data_placement='device' (or 'auto')")
-  if config.steps_per_dispatch > 1 and input_pipeline.placement(config) != 'device':
+  placement = input_pipeline.placement(input_pipeline.DataSettings.from_config(config))
+  if config.steps_per_dispatch > 1 and placement != 'device':
     raise ConfigError(f'config.steps_per_dispatch={config.steps_per_dispatch} runs several '
                       "steps per call on data kept on the device: set "
                       "config.data_placement='device' (MNIST), or steps_per_dispatch=1")
-  if config.num_seeds > 1 and input_pipeline.placement(config) != 'device':
+  if config.num_seeds > 1 and placement != 'device':
     raise ConfigError(f'config.num_seeds={config.num_seeds} trains the seeds together on data '
                       "kept on the device: set config.data_placement='device' (MNIST)")
   if config.seed + config.num_seeds - 1 > 2**31 - 1:
