@@ -43,7 +43,7 @@ def pytest_sessionfinish(session, exitstatus):
 
 # Under pytest-xdist, the tests sharing a trained run (the session fixtures below) go to
 # one worker, so that each run is trained once, not once per worker.
-_SHARED_RUNS = {'trained_ring8', 'trained_tiny', '_trained_tiny_once'}
+_SHARED_RUNS = {'trained_ring8', 'ring8_run', 'trained_tiny', '_trained_tiny_once'}
 
 
 def pytest_collection_modifyitems(config, items):
@@ -59,6 +59,17 @@ def trained_ring8(tmp_path_factory):
   workdir = str(tmp_path_factory.mktemp('ring8'))
   state = loop.train(ring8.get_config(), workdir)
   return workdir, state
+
+
+@pytest.fixture(scope='session')
+def ring8_run(tmp_path_factory):
+  """(workdir, final TrainState) of configs/ring8.py trained for 10 steps: a 2-D run for
+  tests that read one, not what it learned (that is trained_ring8's, under -m slow)."""
+  from infogan_jax.training import loop
+  config = ring8.get_config()
+  config.num_train_steps, config.log_every_steps = 10, 5
+  workdir = str(tmp_path_factory.mktemp('ring8_run'))
+  return workdir, loop.train(config, workdir)
 
 
 @pytest.fixture(scope='session')

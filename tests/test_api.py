@@ -12,6 +12,7 @@ from infogan_jax import api
 from infogan_jax import errors
 
 
+@pytest.mark.slow
 def test_api_round_trip_recovers_codes_of_a_trained_model(trained_ring8):
   workdir, _ = trained_ring8
   model = api.load(workdir)

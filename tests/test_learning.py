@@ -2,11 +2,13 @@
 must end up with each category on its own mode (a short CPU run)."""
 import jax
 import numpy as np
+import pytest
 
 from infogan_jax.data import input_pipeline
 from infogan_jax import games
 
 
+@pytest.mark.slow
 def test_each_category_captures_its_own_mode(trained_ring8):
   _, state = trained_ring8
   modes = input_pipeline.ring8_modes()

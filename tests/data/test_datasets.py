@@ -28,6 +28,7 @@ def _short(config):
   return config
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize('get_config', [svhn.get_config, celeba.get_config],
                          ids=['svhn', 'celeba'])
 def test_config_trains_checkpoints_and_samples_on_mock_data(get_config, tmp_path):

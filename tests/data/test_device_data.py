@@ -80,6 +80,7 @@ def _records(workdir):
     return [json.loads(line) for line in f]
 
 
+@pytest.mark.slow
 def test_k_steps_per_call_equal_one_step_per_call_and_resume_exactly(tmp_path):
   with tfds.testing.mock_data(num_examples=64):
     one = loop.train(_device_config(), str(tmp_path / 'k1'))
@@ -103,6 +104,7 @@ def test_k_steps_per_call_equal_one_step_per_call_and_resume_exactly(tmp_path):
   assert int(_restored(str(tmp_path / 'k3'), _device_config()).step) == 6
 
 
+@pytest.mark.slow
 def test_cli_trains_and_evaluates_without_tensorflow(mock_mnist_archives, tmp_path):
   folder, sums = mock_mnist_archives
   workdir = str(tmp_path / 'run')
@@ -156,6 +158,7 @@ def test_data_route_combinations_are_named():
     config_validation.validate(cfg, num_devices=1)
 
 
+@pytest.mark.slow
 def test_seeds_trained_together_equal_each_seed_alone(tmp_path):
   cfg = _device_config(num_train_steps=4, log_every_steps=2, checkpoint_every_steps=2)
   with tfds.testing.mock_data(num_examples=64):
@@ -220,6 +223,7 @@ def _assert_same_updates(init, expected, actual):
                                                      + 1e-5 * largest)
 
 
+@pytest.mark.slow
 def test_seeds_under_vmap_take_the_steps_they_take_in_turn():
   """The two arrangements of several seeds in one call (vmap for accelerators, in turn on
   CPU) train each seed alike, and give the same metrics."""

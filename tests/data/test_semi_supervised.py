@@ -80,6 +80,7 @@ def _state_and_batch(labelled: float, guided_labels=10, generated_weight=0.0):
   return state, batch
 
 
+@pytest.mark.slow
 def test_the_supervised_term_trains_the_guided_head_and_the_trunk():
   state, batch = _state_and_batch(1.0)
 
@@ -126,6 +127,7 @@ def test_generated_weight_also_trains_the_guided_head_on_gs_images():
   assert moved[0.0] == 0.0 and moved[1.0] > 0.0
 
 
+@pytest.mark.slow
 def test_without_labels_the_guided_code_is_an_infogan_code():
   # labels_per_class = 0: batches carry no labels and the guided head learns L_I from G's
   # images in both players, with lambda_cat, as InfoGAN's Q does.
@@ -193,6 +195,7 @@ def test_host_and_device_routes_build_the_same_labelled_batches(mock_mnist_archi
       np.testing.assert_allclose(host[key], device[key], err_msg=f'{key}, step {step}')
 
 
+@pytest.mark.slow
 def test_one_label_per_mode_puts_category_k_on_mode_k(tmp_path):
   workdir = str(tmp_path / 'run')
   loop.train(_ring8_ss(), workdir)
@@ -205,6 +208,7 @@ def test_one_label_per_mode_puts_category_k_on_mode_k(tmp_path):
   np.testing.assert_array_equal(model.infer(modes)['cat_probs'][0].argmax(1), np.arange(8))
 
 
+@pytest.mark.slow
 def test_an_ss_run_on_the_device_route_logs_its_labelled_steps(mock_mnist_archives, tmp_path,
                                                                monkeypatch):
   from configs import tiny

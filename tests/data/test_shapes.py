@@ -106,6 +106,7 @@ def test_host_batches_of_arrays_resume_where_they_left_and_split_over_processes(
   np.testing.assert_allclose(halves[0]['image'][:, 0, 0, 0], halves[0]['label'] / 255.0)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize('placement', ['device', 'host'])
 def test_shapes_train_on_both_routes_and_evaluate_their_disentanglement(tmp_path, placement):
   from configs import shapes as shapes_config, tiny

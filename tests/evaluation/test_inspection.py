@@ -9,6 +9,7 @@ from infogan_jax.evaluation import inspection
 from infogan_jax import games
 
 
+@pytest.mark.slow
 def test_activation_maximisation_raises_each_unit_and_stays_in_the_prior():
   state = games.create_train_state(tiny.get_config(), jax.random.key(0))
   images, before, after = inspection.maximise(state, 'Dense_0', [0, 5], jax.random.key(1),

@@ -13,13 +13,13 @@ from infogan_jax.evaluation import report as evaluation
 from infogan_jax.training import workdir as workdir_lib
 
 
-def test_eval_errors_are_actionable(tmp_path, trained_ring8, trained_tiny):
+def test_eval_errors_are_actionable(tmp_path, ring8_run, trained_tiny):
   os.makedirs(tmp_path / 'empty')
   with open(tmp_path / 'empty' / 'config.json', 'w') as f:
     f.write(tiny.get_config().to_json())
   with pytest.raises(errors.EvaluationError, match='No checkpoints'):
     api.load(str(tmp_path / 'empty'))
-  workdir, _ = trained_ring8
+  workdir, _ = ring8_run
   config = workdir_lib.read_config(workdir)
   config.model.g_widths = (64, 64)
   with pytest.raises(errors.EvaluationError, match='g_widths'):
@@ -31,6 +31,7 @@ def test_eval_errors_are_actionable(tmp_path, trained_ring8, trained_tiny):
       evaluation.run(config, trained_tiny)
 
 
+@pytest.mark.slow
 def test_eval_end_to_end_on_tiny_config(tmp_path, trained_tiny):
   from infogan_jax.evaluation import classifier
   config = tiny.get_config()

@@ -97,8 +97,8 @@ def test_infer_reads_uploads_and_names_what_it_changed(trained_tiny):
     assert status == 400 and expected in answer['error']
 
 
-def test_points_runs_show_the_plane_and_refuse_uploads(trained_ring8):
-  workdir, _ = trained_ring8
+def test_points_runs_show_the_plane_and_refuse_uploads(ring8_run):
+  workdir, _ = ring8_run
   ex = explorer.Explorer(workdir)
   info = _call(ex, 'GET', '/api/info')[1]
   assert info['points'] and info['categorical'] == [8] and info['continuous'] == 0

@@ -38,6 +38,7 @@ def test_one_step_changes_every_parameter_group_and_stays_finite(step_fn):
                           'mi/cont'}
 
 
+@pytest.mark.slow
 def test_information_term_trains_the_shared_trunk_and_the_generator(step_fn):
   """With the MI weights at 0 vs 1, the same step moves the trunk and G differently."""
   _, with_info, batch = _setup()
@@ -101,6 +102,7 @@ def test_parallel_step_compiles_once():
   assert fn._cache_size() == 1
 
 
+@pytest.mark.slow
 def test_gan_baseline_trains_only_q_on_the_information_term(step_fn):
   """config.gan_baseline: G and the trunk move as with lambda=0; Q's layers still learn."""
   _, baseline, batch = _setup(gan_baseline=True)
@@ -117,6 +119,7 @@ def test_gan_baseline_trains_only_q_on_the_information_term(step_fn):
   assert np.isfinite(float(metrics['mi/cat0']))
 
 
+@pytest.mark.slow
 def test_mixed_precision_keeps_float32_state():
   """compute_dtype='bfloat16': matmuls/convs in bf16, parameters and Adam state in fp32."""
   cfg = tiny.get_config()

@@ -72,6 +72,7 @@ def _changed(before, after):
              zip(jax.tree.leaves(before), jax.tree.leaves(after)))
 
 
+@pytest.mark.slow
 def test_each_network_learns_from_its_own_loss_only():
   batch = {'image': np.random.default_rng(0).uniform(-1, 1, (8, 28, 28, 1)).astype(np.float32)}
   rng = games.step_rng(0, 0)
@@ -121,6 +122,7 @@ def _ring_vaegan():
   return config
 
 
+@pytest.mark.slow
 def test_reconstructions_of_the_ring_improve_over_the_first_steps(tmp_path):
   config = _ring_vaegan()
   points = next(input_pipeline.ring8_batches(512, seed=99))['image']
@@ -141,6 +143,7 @@ def test_reconstructions_of_the_ring_improve_over_the_first_steps(tmp_path):
   assert mean.shape == std.shape == (5, 2) and np.all(std > 0)
 
 
+@pytest.mark.slow
 def test_encode_reconstruct_and_eval_of_a_run_with_an_encoder(tmp_path, trained_tiny):
   config = _small(vaegan.get_config())
   config.num_train_steps = 2

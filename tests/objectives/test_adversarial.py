@@ -122,6 +122,7 @@ def _modes_hit(model, n=2000):
 # InfoGAN + WGAN-GP is left out: on this toy at these settings it covers the ring on some
 # seeds only (measured: 17%, 77% and 76% of samples near a mode for seeds 0-2 at XLA's
 # optimisation level 0, 98% at the default level for seed 0).
+@pytest.mark.slow
 @pytest.mark.parametrize('variant', ['dcgan', 'wgan_gp', 'acgan', 'cgan', 'dcgan_minibatch'])
 def test_every_game_covers_the_eight_modes(tmp_path, variant):
   workdir = str(tmp_path / variant)
@@ -175,6 +176,7 @@ def test_the_r1_penalty_of_known_critics():
                              rtol=1e-6)
 
 
+@pytest.mark.slow
 def test_r1_adds_half_gamma_times_the_penalty_to_d_loss_only():
   config = tiny.get_config()
   config.model.d_norm = 'layer'

@@ -84,6 +84,7 @@ def _one_step(cfg):
   return state, jax.jit(games.train_step)(state, batch, games.step_rng(0, 0))
 
 
+@pytest.mark.slow
 def test_weight_zero_is_infogan_and_the_term_trains_q_and_the_trunk():
   _, (_, off_metrics) = _one_step(_tiny(0.0))
   assert not any(k.startswith('consistency/') for k in off_metrics)

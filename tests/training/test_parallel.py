@@ -40,8 +40,10 @@ def _load(path):
     return {k: f[k] for k in f.files}
 
 
-@pytest.mark.parametrize('variant', ['infogan', 'ss', 'wgan_gp', 'consistency', 'minibatch',
-                                     'cgan', 'vaegan'])
+# InfoGAN's in the fast tier; every other game's and term's under -m slow.
+@pytest.mark.parametrize('variant', ['infogan'] + [
+    pytest.param(v, marks=pytest.mark.slow)
+    for v in ('ss', 'wgan_gp', 'consistency', 'minibatch', 'cgan', 'vaegan')])
 def test_four_devices_give_the_parameters_of_one_device(tmp_path, variant):
   """Same global batch and latents, 2 steps of the conv config (with BatchNorm); `ss`:
   ss-InfoGAN's guided code, with labelled and unlabelled batches; `wgan_gp`: the gradient
@@ -176,6 +178,7 @@ def _assert_parameters_match(got, expected, skip=lambda name: False):
   assert close / total > 0.99, f'only {close} of {total} parameter entries match'
 
 
+@pytest.mark.slow
 def test_two_processes_train_checkpoint_resume_and_agree(tmp_path):
   workdir = tmp_path / 'run'
   flags = [f'--workdir={workdir}', '--config.log_every_steps=1',
@@ -208,6 +211,7 @@ def test_two_processes_train_checkpoint_resume_and_agree(tmp_path):
     _assert_matches_reference(p0, reference[step])
 
 
+@pytest.mark.slow
 def test_data_on_the_device_gives_two_processes_the_run_of_one(tmp_path, mock_mnist_archives):
   """MNIST kept on the device: every process holds the split and each of the 4 devices
   gathers its rows of the global batch, so 2 processes x 2 devices train as 1 x 4."""
