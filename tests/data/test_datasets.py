@@ -58,6 +58,7 @@ def test_batches_are_32x32_colour_in_the_generator_range(dataset):
     assert (batch['label'] == 0).all()
 
 
+@pytest.mark.slow
 def test_paper_networks_have_the_appendix_shapes():
   config = config_validation.validate(svhn.get_config(), num_processes=1, num_devices=1)
   spec = latents.LatentSpec.from_config(config.latent)

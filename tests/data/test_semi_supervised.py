@@ -113,6 +113,7 @@ def test_the_supervised_term_trains_the_guided_head_and_the_trunk():
     assert (float(metrics['ss/ce']) > 0) == moves
 
 
+@pytest.mark.slow
 def test_generated_weight_also_trains_the_guided_head_on_gs_images():
   # An unlabelled batch: with generated_weight the guided head learns c_ss from G's images
   # (it moves), without it the head stays (test above); the supervised term is 0 either way.

@@ -70,6 +70,7 @@ def test_information_gradient_reaches_every_trunk_parameter():
   assert float(jnp.abs(grads['d_head']['kernel']).max()) == 0  # D's head plays no part
 
 
+@pytest.mark.slow
 def test_same_seed_same_metrics(step_fn):
   runs = []
   for _ in range(2):

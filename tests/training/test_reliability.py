@@ -258,6 +258,7 @@ def test_skip_policy_drops_the_bad_update_and_logs_it(tmp_path, monkeypatch):
   assert np.isfinite(records[15]['d_loss'])       # the skipped step is not averaged in
 
 
+@pytest.mark.slow
 def test_huge_learning_rate_ends_with_a_one_line_error(tmp_path):
   proc = subprocess.run(
       [sys.executable, 'train.py', '--config=configs/ring8.py', f'--workdir={tmp_path / "run"}',
@@ -569,6 +570,7 @@ def test_a_missing_or_broken_config_file_is_one_line_with_status_2(tmp_path):
     assert expected in proc.stderr
 
 
+@pytest.mark.slow
 def test_a_full_disk_while_logging_is_one_line_and_loses_no_record(tmp_path):
   workdir = str(tmp_path / 'run')
   args = ['--config=configs/ring8.py', f'--workdir={workdir}', '--config.log_every_steps=1',
@@ -585,6 +587,7 @@ def test_a_full_disk_while_logging_is_one_line_and_loses_no_record(tmp_path):
   assert [r['step'] for r in _records(workdir)][-5:] == [1, 2, 3, 4, 5]
 
 
+@pytest.mark.slow
 def test_out_of_memory_is_one_line_and_records_no_config(tmp_path):
   workdir = str(tmp_path / 'run')
   proc = _cli('--config=configs/ring8.py', f'--workdir={workdir}',
