@@ -137,7 +137,7 @@ def train_step(state: TrainState, batch: Dict[str, jax.Array], rng: jax.Array,
     (fake_logits, fake_q), stats = discriminate(lax.stop_gradient(fake), fake_condition, stats)
     gan = game.adversarial.d_loss(real_logits, fake_logits)
     mi = losses.mutual_information(spec, spec.split_q(fake_q), latents)
-    view = DiscriminatorView(real, lax.stop_gradient(fake), spec.split_q(real_q),
+    view = DiscriminatorView(real, lax.stop_gradient(fake), real_q,
                              lambda x, condition: discriminate(x, condition, stats),
                              real_condition, spec, batch, rng, axis_name)
     total, metrics = add_terms(gan + d_info.loss(mi), game.d_terms, view)

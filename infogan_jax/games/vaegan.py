@@ -90,7 +90,7 @@ def train_step(state: TrainState, batch: Dict[str, jax.Array], rng: jax.Array,
     (real_logits, real_q), stats = apply_train(D, d_params, state.d_stats, real)
     (fake_logits, _), stats = apply_train(D, d_params, stats, lax.stop_gradient(fake))
     gan = game.adversarial.d_loss(real_logits, fake_logits)
-    view = DiscriminatorView(real, lax.stop_gradient(fake), game.spec.split_q(real_q),
+    view = DiscriminatorView(real, lax.stop_gradient(fake), real_q,
                              lambda x, _: apply_train(D, d_params, stats, x), None, game.spec,
                              batch, rng, axis_name)
     total, metrics = add_terms(gan, game.d_terms, view)

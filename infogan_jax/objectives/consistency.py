@@ -129,7 +129,7 @@ class Consistency:
     statistics are not kept: the running averages describe real and generated images, as
     without the term."""
     (_, view_q), _ = view.discriminate(self.view(view.real, view.rng, view.axis_name), None)
-    agreement = self.agreement(view.real_q.cat_logits, view.spec.split_q(view_q).cat_logits,
-                               view.axis_name)
+    agreement = self.agreement(view.spec.split_q(view.real_q).cat_logits,
+                               view.spec.split_q(view_q).cat_logits, view.axis_name)
     return (-(self.weight * sum(agreement.values())),
             {f'consistency/{k}': v for k, v in agreement.items()})

@@ -23,6 +23,6 @@ class GuidedCode:
     batch = view.batch
     if 'label' not in batch:   # an unlabelled batch: nothing to learn from
       return 0.0, {}
-    ce = losses.supervised_cross_entropy(view.real_q.cat_logits[self.guided], batch['label'],
-                                         batch['labelled'])
+    logits = view.spec.split_q(view.real_q).cat_logits[self.guided]
+    ce = losses.supervised_cross_entropy(logits, batch['label'], batch['labelled'])
     return self.weight * ce, {'ss/labelled': jnp.mean(batch['labelled']), 'ss/ce': ce}

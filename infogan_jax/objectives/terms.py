@@ -14,14 +14,14 @@ from typing import Any, Callable, Dict, NamedTuple, Optional, Sequence, Tuple
 
 import jax
 
-from infogan_jax.networks.latents import LatentSpec, QOutput
+from infogan_jax.networks.latents import LatentSpec
 
 
 class DiscriminatorView(NamedTuple):
   """What D/Q's terms read, in D's training pass of one step (this device's part)."""
   real: jax.Array            # the real images
   fake: jax.Array            # G's images, detached from G
-  real_q: QOutput            # Q's output for the real images
+  real_q: jax.Array          # Q's raw output for the real images (spec.split_q splits it)
   # images, condition -> ((D's logits, Q's raw output), batch statistics): D in training
   # mode with the parameters being differentiated and the statistics of this pass.
   discriminate: Callable
