@@ -15,7 +15,7 @@ Each measurement runs in a fresh subprocess (cold compile, clean peak memory).
   ratios, median and by round): the bare step; k steps per call with one; S seeds, per
   seed, with one seed's loop.
 - The bare step's minor page faults per step, and the LD_PRELOAD in effect (every worker
-  inherits it): on a Linux CPU, tcmalloc (infogan_jax/host_memory.py) removes the faults.
+  inherits it): on a Linux CPU, tcmalloc (infogan_jax/training/host_memory.py) removes the faults.
 - With a PyTorch interpreter (flag or $TORCH_PYTHON) the reference
   ../shared/bench/torch_reference.py runs in the same invocation, alternating with the
   project (with --device cuda where JAX runs on a GPU), and the table shows the ratio
@@ -298,7 +298,7 @@ def main():
                            'median': statistics.median(by_round), 'by_round': by_round})
   machine = {'cpus': os.cpu_count(), 'platform': platform.platform(),
              'torch_device': torch_device,
-             # The host allocator (infogan_jax/host_memory.py), inherited by every worker.
+             # The host allocator (infogan_jax/training/host_memory.py), inherited by every worker.
              'ld_preload': os.environ.get('LD_PRELOAD', ''),
              'processor': platform.processor() or platform.machine(),
              'python': platform.python_version(),

@@ -5,7 +5,7 @@ digit; the paper's networks (configs/mnist.py), no continuous codes.
     python train.py --config=configs/acgan.py --workdir=runs/acgan
     python eval.py --config=configs/acgan.py --workdir=runs/acgan   # conditional generation accuracy
 
-ACGAN is the ss-InfoGAN machinery (infogan_jax/semi_supervised.py) with every label: the
+ACGAN is the ss-InfoGAN machinery (infogan_jax/data/semi_supervised.py) with every label: the
 guided code is the class, every batch is labelled (labels_per_class = -1, share 1), and its
 head (one dense layer on D's trunk) learns the class of real images (their label) and of
 generated ones (their code), while G learns to make images it classifies as their code. The

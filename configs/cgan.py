@@ -6,7 +6,7 @@ Q to infer.
     python train.py --config=configs/cgan.py --workdir=runs/cgan
     python eval.py --config=configs/cgan.py --workdir=runs/cgan   # conditional generation accuracy
 
-The label is the guided code of the ss-InfoGAN machinery (infogan_jax/semi_supervised.py)
+The label is the guided code of the ss-InfoGAN machinery (infogan_jax/data/semi_supervised.py)
 with every label in every batch, as in configs/acgan.py; config.latent.condition_d makes it
 D's condition instead of a code Q predicts. It enters D through a projection on the trunk's
 features (models.Discriminator says why), not at D's input as in Mirza & Osindero.

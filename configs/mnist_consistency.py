@@ -1,5 +1,5 @@
 """InfoGAN on MNIST plus consistency of Q's categories under small deformations
-(infogan_jax/consistency.py): D/Q also maximise IIC's I(y; y') between Q's categorical
+(infogan_jax/objectives/consistency.py): D/Q also maximise IIC's I(y; y') between Q's categorical
 posteriors for a real digit and a copy rotated up to 15 degrees, scaled by 1 +- 0.1 and
 shifted up to 2 pixels. Label-free; aimed at the seeds on which configs/mnist.py's
 categories mix two digits (4/9, 3/5/8) or split one.

@@ -1,4 +1,4 @@
-"""ss-InfoGAN (configs/mnist_ss.py) with the consistency term (infogan_jax/consistency.py):
+"""ss-InfoGAN (configs/mnist_ss.py) with the consistency term (infogan_jax/objectives/consistency.py):
 Q's categories of each real training image and of a randomly deformed copy must agree, so the
 guided head also learns from the 60,000 unlabelled images, not only from the 100 labelled ones.
 

@@ -1,4 +1,4 @@
-"""InfoGAN on the project's dSprites-like shapes (infogan_jax/shapes.py): 32x32 binary images
+"""InfoGAN on the project's dSprites-like shapes (infogan_jax/data/shapes.py): 32x32 binary images
 of a square, ellipse or heart at a known scale, orientation and position. One Cat(3) code for
 the shape and four continuous codes for the other four factors, so that eval.py can measure
 how well each code matches one factor (MIG, per-factor table).

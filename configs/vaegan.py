@@ -1,4 +1,4 @@
-"""VAE-GAN on MNIST (Larsen et al. 2016; infogan_jax/vaegan.py): an encoder with D's trunk
+"""VAE-GAN on MNIST (Larsen et al. 2016; infogan_jax/games/vaegan.py): an encoder with D's trunk
 design gives q(z | x) over the generator's 62 noise variables (N(0, I) prior, no codes); the
 generator decodes; the reconstruction error is measured in D's last convolution (7x7x128).
 

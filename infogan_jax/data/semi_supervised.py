@@ -8,7 +8,7 @@ training label: with a share of 1 every batch is labelled, which makes the guide
 fully supervised class code (configs/acgan.py). Step s is a labelled step
 with probability `share(s)`: its real batch is then B draws (with replacement) from the
 labelled images, with their labels ('label', and 'labelled' = 1); otherwise it is the
-usual batch ('labelled' = 0). The step (step.train_step) turns these into ss-InfoGAN's
+usual batch ('labelled' = 0). The step (games/infogan.py) turns these into ss-InfoGAN's
 supervised terms for the guided code.
 
 Which steps are labelled and which images they draw are pure functions of (seed, step),

@@ -216,7 +216,7 @@ def _trunk(module, x, train: bool):
   """The layers D, Q and the encoder share the design of, built inside `module`'s compact
   call (so their parameters are the module's own): returns (features [B, F], layer makers).
   The output of the last convolution (the last hidden layer for 'mlp') is also sown as
-  ('intermediates', 'features'): VAE-GAN's reconstruction is measured there (vaegan.py)."""
+  ('intermediates', 'features'): VAE-GAN's reconstruction is measured there (games/vaegan.py)."""
   act = functools.partial(nn.leaky_relu, negative_slope=module.leaky_slope)
   kernel_init, scale_init = _initializers(module.weight_init)
   dense = functools.partial(nn.Dense, dtype=module.dtype, kernel_init=kernel_init)
@@ -255,7 +255,7 @@ def _trunk(module, x, train: bool):
 
 
 class Encoder(nn.Module):
-  """VAE-GAN's encoder (vaegan.py): D's trunk design with a head of its own, giving the
+  """VAE-GAN's encoder (games/vaegan.py): D's trunk design with a head of its own, giving the
   mean and log-variance of q(z | x) for the generator's noise: [B, 2 * latent_dim]."""
   latent_dim: int
   arch: str = 'conv'
@@ -323,7 +323,7 @@ def build_models(config, spec, image_shape):
 
 
 def build_encoder(config, spec):
-  """VAE-GAN's encoder for a validated config with config.vae.encoder (vaegan.py), or
+  """VAE-GAN's encoder for a validated config with config.vae.encoder (games/vaegan.py), or
   None: D's trunk design, a posterior over the generator's noise."""
   if not config.vae.encoder:
     return None

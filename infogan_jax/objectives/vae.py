@@ -4,7 +4,7 @@ learned similarity metric"), and the plain VAE it is compared with: config.vae.
 An encoder E (models.Encoder: D's trunk design) gives q(z | x) = N(mean, diag(exp(log_var)))
 over the generator's noise; z = mean + exp(log_var / 2) * eps (reparameterisation), and
 the generator, as the decoder, reconstructs x~ = G(z). The prior is G's own, N(0, I)
-(config.latent.noise_prior='normal'). The paper's Algorithm 1, which step.train_step
+(config.latent.noise_prior='normal'). The paper's Algorithm 1, which games/vaegan.py's train_step
 follows:
 
     L_prior = KL(q(z | x) || N(0, I))                      (closed form, `kl_to_prior`)
@@ -13,7 +13,7 @@ follows:
     E: L_prior + L_llike;   G: gamma * L_llike - L_GAN;   D: L_GAN
 and each network takes the gradient of its own loss only (E gets no GAN gradient; D no
 reconstruction gradient). D_l is the output of D's last convolution (its last hidden
-layer for 2-D data; models._trunk): the paper takes a middle convolution of its deeper D,
+layer for 2-D data; networks/models.py): the paper takes a middle convolution of its deeper D,
 the one before the fully connected layers, as we do.
 
 Choices the paper leaves open, ours: the Gaussian's constant is dropped and the error is

@@ -1,4 +1,4 @@
-"""MNIST kept on the device (infogan_jax/device_data.py) and several steps per call
+"""MNIST kept on the device (infogan_jax/data/device_data.py) and several steps per call
 (config.steps_per_dispatch): the stream is a function of (seed, step), the same whatever
 the number of devices, and k steps per call give the parameters of one step per call."""
 import json

@@ -1,4 +1,4 @@
-"""MNIST without TensorFlow: the archive reader (infogan_jax/mnist_files.py) gives what
+"""MNIST without TensorFlow: the archive reader (infogan_jax/data/mnist_files.py) gives what
 the tensorflow-datasets route gives, checks the files, and names what is wrong."""
 import gzip
 import os

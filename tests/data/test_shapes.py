@@ -1,5 +1,5 @@
-"""The procedural shapes dataset (infogan_jax/shapes.py) and the disentanglement metric
-(infogan_jax/disentanglement.py)."""
+"""The procedural shapes dataset (infogan_jax/data/shapes.py) and the disentanglement metric
+(infogan_jax/evaluation/disentanglement.py)."""
 import json
 import math
 

@@ -1,5 +1,5 @@
 """Looking inside: D's decision surface on 2-D data and activation maximisation
-(infogan_jax/inspection.py)."""
+(infogan_jax/evaluation/inspection.py)."""
 import jax
 import numpy as np
 import pytest

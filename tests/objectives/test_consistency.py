@@ -1,4 +1,4 @@
-"""The consistency term (infogan_jax/consistency.py): the deformation, IIC's agreement, and
+"""The consistency term (infogan_jax/objectives/consistency.py): the deformation, IIC's agreement, and
 the term as a part of the train step."""
 import math
 

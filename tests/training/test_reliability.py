@@ -1,5 +1,5 @@
 """Interruption, numerical faults and bad input: training loses nothing it has written
-and explains every refusal (infogan_jax/reliability.py, workdir.py, checkpointing.py,
+and explains every refusal (infogan_jax/training/reliability.py, workdir.py, checkpointing.py,
 config_validation.py, errors.py, train.py).
 
 Most tests run the training loop in-process on configs/ring8.py for a few steps. Four
