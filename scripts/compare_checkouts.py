@@ -206,7 +206,7 @@ def run_train(checkout, name, dataset, workdir, args, data_dir, mock):
          *targs]
   shown = f'(cd {checkout} && PYTHONPATH={checkout} python train.py {" ".join(targs)})'
   if args.verbose:
-    log('  ' + shown + (f'  [under tfds.testing.mock_data]' if mock else ''))
+    log('  ' + shown + ('  [under tfds.testing.mock_data]' if mock else ''))
   start = time.time()
   try:
     p = subprocess.run(cmd, cwd=checkout, env=clean_env(checkout), capture_output=True,
@@ -450,13 +450,15 @@ def _ranges(steps):
 
 def compare_config_json(old_dir, new_dir):
   """Informational: the resolved config.json fields that differ (not a failure)."""
-  def flat(d, prefix=''):
-    out = {}
-    for k, v in d.items():
-      if isinstance(v, dict):
-        out.update(flat(v, f'{prefix}{k}.'))
-      else:
-        out[prefix + k] = v
+  def flat(d):   # {'a': {'b': 1}} -> {'a.b': 1}
+    out, pending = {}, [('', d)]
+    while pending:
+      prefix, group = pending.pop()
+      for k, v in group.items():
+        if isinstance(v, dict):
+          pending.append((f'{prefix}{k}.', v))
+        else:
+          out[prefix + k] = v
     return out
   try:
     with open(os.path.join(old_dir, 'config.json')) as f:
