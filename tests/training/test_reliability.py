@@ -467,6 +467,8 @@ def test_bad_combinations_are_named():
     config_validation.validate(cfg, num_devices=1)
 
 
+def test_the_default_and_basic_configs_validate():
+  # (Every field of the default config having a rule: tests/settings/test_fields.py.)
   for name in ('default', 'mnist', 'ring8', 'tiny'):
     module = __import__(f'configs.{name}', fromlist=['get_config'])
     config_validation.validate(module.get_config(), num_devices=1)
