@@ -25,7 +25,6 @@ from infogan_jax import streams
 from infogan_jax.networks import models
 
 
-
 def epoch_permutations(seed, first_epoch, count: int, num_examples: int) -> jax.Array:
   """[count, N] int32: the example order of epochs first_epoch .. first_epoch + count - 1."""
   root = jax.random.fold_in(jax.random.key(seed), streams.DATA)

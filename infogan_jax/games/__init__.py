@@ -9,28 +9,35 @@ def _game(name):   # imported on use: games.common is imported by modules games 
   return importlib.import_module(f'{__name__}.{name}')
 
 
+def _for_config(config):
+  """The game module a config plays: VAE-GAN with config.vae.encoder, else InfoGAN."""
+  return _game('vaegan' if config.vae.encoder else 'infogan')
+
+
+def _of(game_or_state):
+  """The game module a Game or TrainState belongs to."""
+  vaegan = _game('vaegan')
+  return vaegan if isinstance(game_or_state, (vaegan.Game, vaegan.TrainState)) else _game('infogan')
+
+
 def create_train_state(config, rng):
-  """The state of the game `config` plays (VAE-GAN with config.vae.encoder, else InfoGAN);
-  validates the config first."""
-  return _game('vaegan' if config.vae.encoder else 'infogan').create_train_state(config, rng)
+  """The state of the game `config` plays; validates the config first."""
+  return _for_config(config).create_train_state(config, rng)
 
 
 def game_from_config(config):
   """The Game a validated config plays: where a run's config becomes the parts' settings."""
-  return _game('vaegan' if config.vae.encoder else 'infogan').game_from_config(config)
+  return _for_config(config).game_from_config(config)
 
 
 def init_state(game, rng):
   """A fresh state of `game` (from game_from_config), its networks initialised from `rng`."""
-  vaegan = _game('vaegan')
-  return (vaegan if isinstance(game, vaegan.Game) else _game('infogan')).init_state(game, rng)
+  return _of(game).init_state(game, rng)
 
 
 def train_step(state, batch, rng, latents=None, axis_name=None):
   """The step of the game `state` belongs to."""
-  vaegan = _game('vaegan')
-  game = vaegan if isinstance(state, vaegan.TrainState) else _game('infogan')
-  return game.train_step(state, batch, rng, latents=latents, axis_name=axis_name)
+  return _of(state).train_step(state, batch, rng, latents=latents, axis_name=axis_name)
 
 
 def step_rng(seed: int, step):

@@ -225,10 +225,15 @@ def game_from_config(config) -> Game:
       d_terms=d_terms, skip_nonfinite=config.on_nonfinite == 'skip')
 
 
+def init_keys(rng):
+  """The keys that initialise G, D and (VAE-GAN's) the encoder, from the run's key."""
+  return jax.random.split(rng, 3)
+
+
 def init_networks(game: Game, rng):
   """(g_params, g_stats, d_params, d_stats) of freshly initialised networks."""
   def init(rng):
-    g_rng, d_rng, _ = jax.random.split(rng, 3)   # the third: VAE-GAN's encoder
+    g_rng, d_rng, _ = init_keys(rng)
     z = jnp.zeros((2, game.spec.input_dim), jnp.float32)
     g_vars = game.generator.init(g_rng, z, train=False)
     image = game.generator.apply(g_vars, z, train=False)

@@ -158,7 +158,7 @@ def init_state(game: Game, rng) -> TrainState:
   g_params, g_stats, d_params, d_stats = infogan.init_networks(game, rng)
   image_shape = tuple(game.generator.image_shape)
   e_vars = jax.jit(lambda key: game.encoder.init(key, jnp.zeros((2,) + image_shape),
-                                                 train=False))(jax.random.split(rng, 3)[2])
+                                                 train=False))(infogan.init_keys(rng)[2])
   e_params, e_stats = e_vars['params'], e_vars.get('batch_stats', {})
   return TrainState(step=jnp.zeros((), jnp.int32), g_params=g_params, g_stats=g_stats,
                     d_params=d_params, d_stats=d_stats, g_opt_state=game.g_tx.init(g_params),
