@@ -32,3 +32,13 @@ def short_run(config):
   for field in RUN_FIELDS:
     config[field] = tiny[field]
   return config
+
+
+def cyclegan_config():
+  """configs/cyclegan.py with networks and a pool small enough for seconds-long tests."""
+  from configs import cyclegan
+  config = short_run(cyclegan.get_config())
+  config.cyclegan.filters = 4
+  config.cyclegan.residual_blocks = 1
+  config.cyclegan.pool_size = 4
+  return config

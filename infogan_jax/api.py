@@ -9,11 +9,15 @@
     z = vaegan.encode(real_images)                            # posterior means [N, 62]
     same = vaegan.reconstruct(real_images)                    # = vaegan.generate(noise=z)
 
+    cyclegan = infogan_jax.load('runs/cyclegan')              # a CycleGAN run
+    printed = cyclegan.translate(mnist_images, direction='x2y')   # G: X -> Y
+
 Anything not given to `generate` (noise, categorical codes, continuous codes) is sampled
 from its prior. Pure JAX underneath: jitted, batched.
 """
 from __future__ import annotations
 
+import functools
 import json
 import os
 from typing import Optional
@@ -26,23 +30,85 @@ from infogan_jax.training import checkpointing
 from infogan_jax.data import input_pipeline
 from infogan_jax.networks import models
 from infogan_jax import games
+from infogan_jax.games import cyclegan as cyclegan_game
 from infogan_jax.training import workdir as workdir_lib
 from infogan_jax.errors import (CheckpointError, CheckpointMismatchError, EvaluationError,
                                 InputError, WorkdirError)
 from infogan_jax.networks.latents import Latents
 
 
-class InfoGAN:
-  """A trained generator and Q network, restored from a workdir.
+class Model:
+  """A trained run's state, config and step, restored from a workdir (`load`), and the
+  check of the images its methods take.
 
   Arguments are checked before anything runs: a bad one raises errors.InputError (a
   ValueError) naming the argument, what it expects and what it got.
   """
 
-  def __init__(self, state: games.infogan.TrainState, config, step: int):
+  def __init__(self, state, config, step: int):
     self.state, self.config, self.step = state, config, step
-    self.spec = state.spec
     self.image_shape = tuple(input_pipeline.image_shape(config.dataset))
+
+  def _images(self, images):
+    x = _array('images', images)
+    want = self.image_shape
+    given = tuple(x.shape)
+    if len(want) == 3 and want[-1] == 1 and given[1:] == want[:2]:
+      x = x[..., None]   # [N, H, W] for one-channel images
+    if x.ndim != len(want) + 1 or tuple(x.shape[1:]) != want:
+      raise InputError(
+          f'images must have shape [N, {", ".join(map(str, want))}] (config.dataset='
+          f'{self.config.dataset!r}), got {list(given)}'
+          + ('; one image needs a batch axis: images[None]' if given == want else ''))
+    _count('the number of images', len(x))
+    activation = self.config.model.output_activation
+    if x.dtype == np.uint8 and len(want) == 3:
+      return models.from_uint8(x.astype(np.float32), activation)
+    if x.dtype.kind not in 'fiu':
+      raise InputError(f'images must hold numbers, got dtype {x.dtype}')
+    x = x.astype(np.float32)
+    if not np.all(np.isfinite(x)):
+      raise InputError('images hold NaN or Inf values')
+    lo, hi = models.output_range(activation)
+    if len(want) == 3 and (x.min() < lo - 1e-3 or x.max() > hi + 1e-3):
+      raise InputError(
+          f'images must be uint8 0..255 or floats in [{lo:g}, {hi:g}] (the generator\'s '
+          f'range, config.model.output_activation={activation!r}), got floats in '
+          f'[{x.min():g}, {x.max():g}]')
+    return x
+
+
+class CycleGAN(Model):
+  """A trained CycleGAN run (configs/cyclegan.py): its generators G: X -> Y ('x2y') and
+  F: Y -> X ('y2x'), X being config.dataset and Y config.cyclegan.domain_y."""
+
+  DIRECTIONS = cyclegan_game.DIRECTIONS
+
+  def translate(self, images, direction: str = 'x2y', batch_size: int = 1000) -> np.ndarray:
+    """G(images) ('x2y') or F(images) ('y2x'): [N, H, W, C] in the generator's range, for
+    images as InfoGAN.infer takes them (uint8 0..255, or floats in [-1, 1])."""
+    if direction not in self.DIRECTIONS:
+      raise InputError(f'direction must be one of {self.DIRECTIONS} (x: config.dataset='
+                       f'{self.config.dataset!r}, y: config.cyclegan.domain_y='
+                       f'{self.config.cyclegan.domain_y!r}), got {direction!r}')
+    images = self._images(images)
+    batch_size = _count('batch_size', batch_size)
+    return np.concatenate([np.asarray(_translate(self.state, jnp.asarray(images[i:i + batch_size]),
+                                                 direction))
+                           for i in range(0, len(images), batch_size)])
+
+
+@functools.partial(jax.jit, static_argnums=2)
+def _translate(state, images, direction):
+  return games.translate(state, images, direction)
+
+
+class InfoGAN(Model):
+  """A trained generator and Q network, restored from a workdir (see Model)."""
+
+  def __init__(self, state: games.infogan.TrainState, config, step: int):
+    super().__init__(state, config, step)
+    self.spec = state.spec
 
   def latents(self, rng, n: Optional[int] = None, noise=None, cat=None, cont=None) -> Latents:
     """A batch of latents: given parts are used as they are, the rest are sampled.
@@ -189,35 +255,6 @@ class InfoGAN:
         jnp.asarray(self._floats('latents.cont', latents.cont, n, self.spec.continuous,
                                  'config.latent.continuous')))
 
-  def _images(self, images):
-    x = _array('images', images)
-    want = self.image_shape
-    given = tuple(x.shape)
-    if len(want) == 3 and want[-1] == 1 and given[1:] == want[:2]:
-      x = x[..., None]   # [N, H, W] for one-channel images
-    if x.ndim != len(want) + 1 or tuple(x.shape[1:]) != want:
-      raise InputError(
-          f'images must have shape [N, {", ".join(map(str, want))}] (config.dataset='
-          f'{self.config.dataset!r}), got {list(given)}'
-          + ('; one image needs a batch axis: images[None]' if given == want else ''))
-    _count('the number of images', len(x))
-    activation = self.config.model.output_activation
-    if x.dtype == np.uint8 and len(want) == 3:
-      return models.from_uint8(x.astype(np.float32), activation)
-    if x.dtype.kind not in 'fiu':
-      raise InputError(f'images must hold numbers, got dtype {x.dtype}')
-    x = x.astype(np.float32)
-    if not np.all(np.isfinite(x)):
-      raise InputError('images hold NaN or Inf values')
-    lo, hi = models.output_range(activation)
-    if len(want) == 3 and (x.min() < lo - 1e-3 or x.max() > hi + 1e-3):
-      raise InputError(
-          f'images must be uint8 0..255 or floats in [{lo:g}, {hi:g}] (the generator\'s '
-          f'range, config.model.output_activation={activation!r}), got floats in '
-          f'[{x.min():g}, {x.max():g}]')
-    return x
-
-
 def _array(name, values):
   try:
     return np.asarray(values)
@@ -237,8 +274,9 @@ def _shown(x) -> str:
   return repr(flat[:4].tolist())[:-1] + (', ...]' if flat.size > 4 else ']')
 
 
-def load(workdir: str, config=None, step: Optional[int] = None) -> InfoGAN:
-  """Restores a workdir's latest (or `step`) checkpoint into an InfoGAN model, built from
+def load(workdir: str, config=None, step: Optional[int] = None) -> Model:
+  """Restores a workdir's latest (or `step`) checkpoint into an InfoGAN model (a CycleGAN
+  one for a CycleGAN run), built from
   the config the run recorded. A `config` given instead must agree with the recorded one
   on the model (workdir.MODEL_FIELDS); for a workdir without config.json it is the only
   description of the model. A checkpoint that fails its integrity check is refused, as
@@ -297,7 +335,8 @@ def load(workdir: str, config=None, step: Optional[int] = None) -> InfoGAN:
                                                                           str(chosen))):
         continue   # rotated away while we read it
       raise EvaluationError(str(e)) from None
-  return InfoGAN(restored, config, int(restored.step))
+  model = CycleGAN if games.plays(restored) == 'cyclegan' else InfoGAN
+  return model(restored, config, int(restored.step))
 
 
 def _restore(workdir, state, step):

@@ -22,14 +22,20 @@ import jax
 PENALTY = 2**31 - 1        # WGAN-GP's interpolation weights (objectives.penalties)
 DEFORMATION = 2**31 - 2    # the consistency term's deformations (objectives.consistency)
 ENCODER = 2**31 - 3        # VAE-GAN's reparameterisation noise (objectives.vae)
+# CycleGAN's history pools (objectives.history_pool): fold_in(key(seed), POOL), kept in
+# the state and folded with the step there, not a device's key, so every device updates
+# the pools alike.
+POOL = 2**31 - 4
 
 # --- the data, from the run's seed alone ----------------------------------------------
 DATA = 2**32 - 1           # the device-resident epoch orders: fold_in(key(seed), DATA)
 LABELS = 2**32 - 2         # ss-InfoGAN's labelled subset and draws: numpy [seed, LABELS, ...]
 SHAPES = 2**32 - 3         # the shapes dataset: numpy [seed, SHAPES, split]
+PRINTED = 2**32 - 4        # the printed digits' renderings: numpy [seed, PRINTED, split]
+DATA_Y = 2**32 - 5         # CycleGAN's second domain's epoch orders, like DATA
 
-_IN_STEP = (PENALTY, DEFORMATION, ENCODER)
-_DATA = (DATA, LABELS, SHAPES)
+_IN_STEP = (PENALTY, DEFORMATION, ENCODER, POOL)
+_DATA = (DATA, LABELS, SHAPES, PRINTED, DATA_Y)
 assert len(set(_IN_STEP + _DATA)) == len(_IN_STEP + _DATA), 'two streams share a constant'
 
 

@@ -11,7 +11,8 @@ XLA_FLAGS (set by the caller) force the device count.
         `wgan_gp`: WGAN-GP with 2 critic steps per G step; `consistency`: the consistency
         term (deformed copies, IIC's agreement from the global batch's joint); `minibatch`:
         minibatch discrimination over the global batch; `cgan`: D reading each image's
-        label; `vaegan`: the encoder, its posterior draws and the reconstructions
+        label; `vaegan`: the encoder, its posterior draws and the reconstructions;
+        `cyclegan`: CycleGAN's four networks and history pools (the global batch's)
     python tests/parallel_worker.py train OUT.npz [train.py flags ...]
         train.py's main() with those flags; each process then writes its final
         TrainState arrays to OUT.npz with '{process}' replaced by its process index
@@ -33,7 +34,7 @@ def _save(path, variables):
 
 
 def equivalence(out_dir, steps=2, semi_supervised=False, wgan_gp=False, consistency=False,
-                minibatch=False, cgan=False, vaegan=False):
+                minibatch=False, cgan=False, vaegan=False, cyclegan=False):
   import jax
   import numpy as np
   import optax
@@ -60,6 +61,9 @@ def equivalence(out_dir, steps=2, semi_supervised=False, wgan_gp=False, consiste
   if vaegan:
     cfg.latent.categorical, cfg.latent.continuous, cfg.latent.noise_prior = (), 0, 'normal'
     cfg.vae.encoder, cfg.vae.gamma = True, 0.1
+  if cyclegan:
+    cfg = tiny.cyclegan_config()
+    cfg.batch_size = 8
   labelled = semi_supervised or cgan
 
   def initial_state():  # built afresh for each use: the train step donates its input
@@ -71,14 +75,22 @@ def equivalence(out_dir, steps=2, semi_supervised=False, wgan_gp=False, consiste
     # wrongly averaged gradient shows up in the parameters. (Adam's update is nearly
     # scale-free, and it turns float noise in the exactly-zero gradients of biases that
     # feed a BatchNorm into +-lr steps, so it cannot be compared at fp32 tolerance.)
-    tx = optax.sgd(0.05)
+    # CycleGAN's generators: losses ~30 (lambda = 10 times two L1 terms each), where 0.05
+    # would move the tiny kernels by more than their own size, into a regime where float
+    # rounding is amplified from step to step.
+    tx = optax.sgd(0.002 if cyclegan else 0.05)
     state = state.with_optimizers(g_tx=tx, d_tx=tx, **({'e_tx': tx} if vaegan else {}))
     mesh = parallel.make_mesh(devices)
-    step_fn = parallel.make_train_step(mesh, with_latents=True)
+    step_fn = parallel.make_train_step(mesh, with_latents=not cyclegan)
     state = parallel.replicate(state, mesh)
     for step in range(steps):
       images = np.random.default_rng(step).uniform(
           -1, 1, (cfg.batch_size, 28, 28, 1)).astype(np.float32)
+      if cyclegan:   # no latents: the second domain's batch; the pools fill, then swap
+        batch = {'image': images, 'image_y': np.tanh(3 * images[::-1])}
+        state, metrics = step_fn(state, parallel.global_batch(batch, mesh),
+                                 games.step_rng(0, step))
+        continue
       latents = jax.device_get(state.spec.sample(jax.random.key(100 + step), cfg.batch_size))
       batch = {'image': images}
       if labelled:
@@ -125,7 +137,8 @@ if __name__ == '__main__':
   if mode == 'equivalence':
     equivalence(target, semi_supervised=rest == ['ss'], wgan_gp=rest == ['wgan_gp'],
                 consistency=rest == ['consistency'], minibatch=rest == ['minibatch'],
-                cgan=rest == ['cgan'], vaegan=rest == ['vaegan'])
+                cgan=rest == ['cgan'], vaegan=rest == ['vaegan'],
+                cyclegan=rest == ['cyclegan'])
   elif mode == 'train':
     train(target, rest)
   else:

@@ -25,9 +25,11 @@ from infogan_jax import streams
 from infogan_jax.networks import models
 
 
-def epoch_permutations(seed, first_epoch, count: int, num_examples: int) -> jax.Array:
-  """[count, N] int32: the example order of epochs first_epoch .. first_epoch + count - 1."""
-  root = jax.random.fold_in(jax.random.key(seed), streams.DATA)
+def epoch_permutations(seed, first_epoch, count: int, num_examples: int,
+                       stream: int = streams.DATA) -> jax.Array:
+  """[count, N] int32: the example order of epochs first_epoch .. first_epoch + count - 1
+  (`stream`: streams.DATA, or DATA_Y for CycleGAN's second domain)."""
+  root = jax.random.fold_in(jax.random.key(seed), stream)
   epochs = first_epoch + jnp.arange(count)
   return jax.vmap(lambda e: jax.random.permutation(jax.random.fold_in(root, e),
                                                    num_examples))(epochs).astype(jnp.int32)
@@ -71,15 +73,15 @@ class EpochOrders:
   `for_steps(step)` returns (first_epoch, orders [count, N]) covering every batch of the
   `count - 1` epochs' worth of steps from `step` on (count = epochs_spanned(steps per
   call)); `sharding` places them (replicated over the mesh). `seed` may be a vector of
-  seeds: the orders then have a leading seed axis.
+  seeds: the orders then have a leading seed axis. `stream`: epoch_permutations'.
   """
 
   def __init__(self, seed, batch_size: int, num_examples: int, steps_per_call: int,
-               sharding=None):
+               sharding=None, stream: int = streams.DATA):
     self.seed, self.batch_size, self.num_examples = seed, batch_size, num_examples
     self.count = epochs_spanned(steps_per_call, batch_size, num_examples)
     compute = functools.partial(epoch_permutations, count=self.count,
-                                num_examples=num_examples)
+                                num_examples=num_examples, stream=stream)
     if jnp.ndim(seed):
       compute = jax.vmap(compute, in_axes=(0, None))
     self._compute = jax.jit(compute, out_shardings=sharding)

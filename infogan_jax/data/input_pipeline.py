@@ -7,7 +7,7 @@ MNIST is read (config.data_reader) through tensorflow-datasets, or from its four
 archives with numpy alone (mnist_files.py; no TensorFlow). Its batches come
 (config.data_placement) from a host stream (tf.data: shuffled, batched, prefetched), or
 from the whole split kept on the device and gathered inside the step (device_data.py).
-The shapes are made in memory (shapes.py), the ring with numpy on the host. SVHN and
+The shapes and the printed digits are made in memory (shapes.py, printed_digits.py), the ring with numpy on the host. SVHN and
 CelebA (the paper's other datasets) come through tensorflow-datasets and tf.data only, at
 the paper's 32x32.
 
@@ -28,6 +28,7 @@ import numpy as np
 
 from infogan_jax.data import mnist_files
 from infogan_jax.networks import models
+from infogan_jax.data import printed_digits
 from infogan_jax.data import shapes
 from infogan_jax.errors import DatasetUnavailableError
 
@@ -36,6 +37,7 @@ from infogan_jax.errors import DatasetUnavailableError
 # svhn_cropped and celeb_a, at the paper's 32x32 (Appendix C).
 _IMAGE_SHAPES = {'mnist': (28, 28, 1), 'ring8': (2,),
                  'shapes': (shapes.SIZE, shapes.SIZE, 1),
+                 'printed': (printed_digits.SIZE, printed_digits.SIZE, 1),
                  'svhn': (32, 32, 3), 'celeba': (32, 32, 3)}
 DATASETS = tuple(_IMAGE_SHAPES)
 # The datasets read through tensorflow-datasets, by their TFDS names.
@@ -47,7 +49,8 @@ ARCHIVE_DATASETS = ('mnist',)   # the datasets data_reader='archives' can read
 # config.data_placement: where MNIST's batches come from. 'auto': a host tf.data stream
 # where TensorFlow is installed, else the device. The ring is always made on the host.
 DATA_PLACEMENTS = ('auto', 'host', 'device')
-DEVICE_DATASETS = ('mnist', 'shapes')   # the datasets that can be kept on the device
+DEVICE_DATASETS = ('mnist', 'shapes', 'printed')   # the datasets that can be kept on the device
+MADE_HERE = ('shapes', 'printed')   # made in memory by the project: numpy arrays, no reader
 
 
 def tensorflow_installed() -> bool:
@@ -72,6 +75,9 @@ class DataSettings:
   output_activation: str        # the generator's: the range images are scaled to
   shuffle_buffer: int           # host stream only
   prefetch: int                 # host stream only
+  # CycleGAN's second image domain (config.cyclegan.domain_y with config.cyclegan.enabled;
+  # `dataset` is the first), '' for the games that read one dataset.
+  domain_y: str = ''
 
   @classmethod
   def from_config(cls, config) -> 'DataSettings':
@@ -80,7 +86,14 @@ class DataSettings:
                data_placement=config.data_placement, data_dir=config.data_dir,
                manual_dir=config.manual_dir,
                output_activation=config.model.output_activation,
-               shuffle_buffer=config.shuffle_buffer, prefetch=config.prefetch)
+               shuffle_buffer=config.shuffle_buffer, prefetch=config.prefetch,
+               domain_y=config.cyclegan.domain_y if config.cyclegan.enabled else '')
+
+  def second_domain(self) -> 'DataSettings':
+    """The settings that read CycleGAN's second domain (domain_y) as `dataset`."""
+    if not self.domain_y:
+      raise ValueError('these data settings have one domain (config.cyclegan.enabled=False)')
+    return dataclasses.replace(self, dataset=self.domain_y, domain_y='')
 
   def resolved(self) -> 'DataSettings':
     """A copy with data_reader and data_placement's 'auto' replaced by what this machine
@@ -114,8 +127,8 @@ def placement(data: DataSettings) -> str:
     return 'host'
   if data.data_placement != 'auto':
     return data.data_placement
-  if data.dataset == 'shapes':   # numpy arrays: nothing for a host pipeline to do
-    return 'device'
+  if data.dataset in MADE_HERE or data.domain_y:   # numpy arrays: nothing for a host
+    return 'device'                                # pipeline to do (CycleGAN: device only)
   return 'host' if tensorflow_installed() and reader(data) == 'tfds' else 'device'
 
 
@@ -245,7 +258,7 @@ def create_dataset(data: DataSettings, batch_size: int, split: str = 'train', se
   that reached `step` left it.
   """
   image_shape(data.dataset)
-  if data.dataset in ('ring8', 'shapes'):
+  if data.dataset in ('ring8',) + MADE_HERE:
     import jax
     batches = ring8_batches if data.dataset == 'ring8' else functools.partial(
         array_batches, *load_split_uint8(data, split), data.output_activation)
@@ -310,6 +323,8 @@ def load_split_uint8(data: DataSettings, split: str = 'test'):
   if data.dataset == 'shapes':
     images, factors = shapes.dataset(split)
     return images, factors[:, 0].astype(np.int32)
+  if data.dataset == 'printed':
+    return printed_digits.dataset(split)
   if data.dataset != 'mnist':
     raise ValueError(f'load_split_arrays needs config.dataset=mnist, got {data.dataset!r}')
   if reader(data) == 'archives':

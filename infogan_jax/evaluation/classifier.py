@@ -4,9 +4,13 @@ Frechet distance and the classifier score need an MNIST network (the paper's Inc
 analogue); so does measuring which digit a generated sample is. This one takes images in
 [0, 1], returns (logits, 128-d penultimate features), and reaches >= 99% test accuracy
 after a few epochs on a CPU. Weights live in config.eval.classifier_dir, never in git.
+
+The same network, trained on the printed digits (data/printed_digits.py), reads CycleGAN's
+second domain; it lives beside the MNIST one (`directory`).
 """
 from __future__ import annotations
 
+import dataclasses
 import json
 import os
 import time
@@ -43,9 +47,18 @@ def _apply(params, images01):
   return MnistCNN().apply({'params': params}, images01)
 
 
-def train(config, epochs: int = 5, batch_size: int = 128, seed: int = 0) -> dict:
-  """Trains on MNIST train, reports test accuracy, saves to config.eval.classifier_dir."""
-  data = input_pipeline.DataSettings.from_config(config)
+def directory(config, dataset: str = 'mnist') -> str:
+  """Where the classifier of `dataset` lives: config.eval.classifier_dir for MNIST, a
+  folder beside it named for any other dataset (<classifier_dir>_<dataset>)."""
+  out = os.path.expanduser(config.eval.classifier_dir)
+  return out if dataset == 'mnist' else f'{out.rstrip(os.sep)}_{dataset}'
+
+
+def train(config, epochs: int = 5, batch_size: int = 128, seed: int = 0,
+          dataset: str = 'mnist') -> dict:
+  """Trains on `dataset`'s train split, reports test accuracy, saves to `directory`."""
+  data = dataclasses.replace(input_pipeline.DataSettings.from_config(config), dataset=dataset,
+                             domain_y='')
   images, labels = input_pipeline.load_split_arrays(data, 'train')
   test_images, test_labels = input_pipeline.load_split_arrays(data, 'test')
   act = data.output_activation
@@ -76,7 +89,7 @@ def train(config, epochs: int = 5, batch_size: int = 128, seed: int = 0) -> dict
   predictions = np.argmax(predict(params, test_images, unit_range=True)[0], axis=1)
   meta = {'test_accuracy': float(np.mean(predictions == test_labels)), 'epochs': epochs,
           'train_seconds': round(time.time() - start, 1)}
-  out = os.path.expanduser(config.eval.classifier_dir)
+  out = directory(config, dataset)
   os.makedirs(out, exist_ok=True)
   with open(os.path.join(out, WEIGHTS), 'wb') as f:
     f.write(flax.serialization.to_bytes(params))
@@ -86,14 +99,16 @@ def train(config, epochs: int = 5, batch_size: int = 128, seed: int = 0) -> dict
   return meta
 
 
-def load(config):
-  """(params, meta) from config.eval.classifier_dir, or a message saying how to train it."""
-  out = os.path.expanduser(config.eval.classifier_dir)
+def load(config, dataset: str = 'mnist'):
+  """(params, meta) from `directory`, or a message saying how to train it."""
+  out = directory(config, dataset)
   path = os.path.join(out, WEIGHTS)
   if not os.path.exists(path):
+    command = TRAIN_COMMAND if dataset == 'mnist' else TRAIN_COMMAND.replace(
+        'configs/mnist.py', 'configs/cyclegan.py')
     raise ClassifierMissingError(
-        f'No MNIST classifier at {path} (config.eval.classifier_dir). Train it once with:\n'
-        f'  {TRAIN_COMMAND} [--config.data_dir=... --config.manual_dir=...]')
+        f'No {dataset} classifier at {path} (from config.eval.classifier_dir). Train it once '
+        f'with:\n  {command} [--config.data_dir=... --config.manual_dir=...]')
   template = MnistCNN().init(jax.random.key(0), jnp.zeros((1, 28, 28, 1)))['params']
   with open(path, 'rb') as f:
     params = flax.serialization.from_bytes(template, f.read())

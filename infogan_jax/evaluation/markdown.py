@@ -53,6 +53,22 @@ def render_report(m: dict, workdir: str) -> str:
   return '\n'.join(lines + _figures_line(m))
 
 
+def render_translation_report(m: dict, workdir: str) -> str:
+  """A CycleGAN run's report (evaluation/translation.py has what each number means)."""
+  lines = [f'# CycleGAN evaluation: {workdir}, step {m["step"]}', '',
+           f'Test images: {m["num_test_images"]}. Classifier test accuracy: '
+           f'{m["classifier_test_accuracy"]}.', '',
+           '| direction | label kept | reconstruction keeps label | cycle L1 | FD translated '
+           '| FD untranslated (ceiling) | FD target train (floor) |',
+           '|---|---|---|---|---|---|---|']
+  for d in ('x2y', 'y2x'):
+    lines.append(f'| {d} | **{m[f"{d}/label_kept"]:.3f}** | '
+                 f'{m[f"{d}/reconstruction_label_kept"]:.3f} | {m[f"{d}/cycle_l1"]:.3f} | '
+                 f'{m[f"{d}/fd_translated"]:.2f} | {m[f"{d}/fd_untranslated"]:.2f} | '
+                 f'{m[f"{d}/fd_floor"]:.2f} |')
+  return '\n'.join(lines + _figures_line(m))
+
+
 def _information_lines(m: dict, cont_ceiling=None) -> list:
   """L_I per code group next to H(c) (and the continuous codes' ceiling, when given)."""
   lines = []

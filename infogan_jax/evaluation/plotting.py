@@ -67,6 +67,16 @@ def category_samples(generate, spec, rng, path: str, value_range, code: int = 0,
                     row_labels=[str(i) for i in range(k)])
 
 
+def translations(translate, x_images, y_images, path: str, title: str = '') -> str:
+  """CycleGAN's figure: rows x, G(x), F(G(x)), then y, F(y), G(F(y)), one test image per
+  column; `translate(images, direction)` with direction 'x2y' (G) or 'y2x' (F)."""
+  to_y, to_x = translate(x_images, 'x2y'), translate(y_images, 'y2x')
+  rows = [x_images, to_y, translate(to_y, 'y2x'), y_images, to_x, translate(to_x, 'x2y')]
+  return image_grid(np.concatenate([np.asarray(r) for r in rows]), len(rows), len(x_images),
+                    path, title=title,
+                    row_labels=['x', 'G(x)', 'F(G(x))', 'y', 'F(y)', 'G(F(y))'])
+
+
 def code_traversal(generate, spec, rng, cont_index: int, values, path: str, value_range,
                    title: str = '') -> str:
   """Rows = the values of the first categorical code, columns = `values` of continuous

@@ -11,6 +11,8 @@ report.md (markdown.py) and the figures.
 - Data with known factors (config.dataset='shapes'): the Mutual Information Gap of Q's
   codes (factors.py) instead of the classifier's measurements, and the figures.
 - 2-D points: pictures of the plane (points.py), no measurements.
+- CycleGAN runs: whether translations keep the digit, the cycle's error and the Frechet
+  distances to the target domain (translation.py), with the translations' figure.
 
 `run_seeds` evaluates every seed of a config.num_seeds run and writes the seeds' table
 (seeds.py).
@@ -39,6 +41,7 @@ from infogan_jax.evaluation import points
 from infogan_jax.evaluation import reconstruction
 from infogan_jax.evaluation import sample_quality
 from infogan_jax.evaluation import seeds
+from infogan_jax.evaluation import translation
 from infogan_jax.training import workdir as workdir_lib
 from infogan_jax.training.metric_logging import read_metrics
 
@@ -46,10 +49,13 @@ from infogan_jax.training.metric_logging import read_metrics
 def train_classifier(config) -> dict:
   """Trains the MNIST classifier into config.eval.classifier_dir (eval.py
   --train_classifier); raises UserError if it is not accurate enough to measure with."""
-  meta = classifier.train(config)
-  if meta['test_accuracy'] < classifier.MIN_CLASSIFIER_ACCURACY:
-    raise UserError(f'classifier reached only {meta["test_accuracy"]:.4f} test accuracy '
-                    f'(< {classifier.MIN_CLASSIFIER_ACCURACY}); train again with more epochs')
+  datasets = [config.dataset] + ([config.cyclegan.domain_y] if config.cyclegan.enabled else [])
+  for dataset in datasets:   # CycleGAN: both domains' classifiers
+    meta = classifier.train(config, dataset=dataset)
+    if meta['test_accuracy'] < classifier.MIN_CLASSIFIER_ACCURACY:
+      raise UserError(f'the {dataset} classifier reached only {meta["test_accuracy"]:.4f} '
+                      f'test accuracy (< {classifier.MIN_CLASSIFIER_ACCURACY}); train again '
+                      'with more epochs')
   return meta
 
 
@@ -90,6 +96,25 @@ def mnist_evaluators(config, model: api.InfoGAN, workdir: str, out_dir: str):
   return {'classifier_test_accuracy': clf_meta['test_accuracy']}, evaluators
 
 
+def translation_evaluators(config, out_dir: str):
+  """({classifiers' test accuracy}, [the translation evaluator]) for a CycleGAN run, on
+  config.eval.num_samples test images of each domain."""
+  n = int(config.eval.num_samples)
+  data = input_pipeline.DataSettings.from_config(config)
+  domains, accuracy = {}, {}
+  for name, domain_data in (('x', data), ('y', data.second_domain())):
+    params, meta = classifier.load(config, domain_data.dataset)   # before any measuring
+    accuracy[domain_data.dataset] = meta['test_accuracy']
+    test_images, test_labels = input_pipeline.load_split_arrays(domain_data, 'test')
+    train_images, _ = input_pipeline.load_split_arrays(domain_data, 'train')
+    domains[name] = translation.Domain(
+        test_images[:n], test_labels[:n], train_images[:n],
+        functools.partial(classifier.predict, params,
+                          output_activation=config.model.output_activation))
+  return ({'classifier_test_accuracy': accuracy},
+          [translation.TranslationEvaluator(domains, out_dir)])
+
+
 def factor_evaluators(config, workdir: str, out_dir: str):
   """({}, [evaluators]) for a run on data with known factors (shapes): MIG on
   config.eval.num_samples test images, with the sample figures and D's units."""
@@ -110,6 +135,15 @@ def run(config, workdir: str, step=None, samples_only: bool = False) -> dict:
   if len(model.image_shape) == 1:   # 2-D data: pictures of the plane, no measurements
     header, evaluators = {}, [points.PointFigures(config, workdir, out_dir)]
     render = functools.partial(markdown.render_points_report, out_dir=out_dir)
+  elif config.cyclegan.enabled and samples_only:
+    data = input_pipeline.DataSettings.from_config(config)
+    figures = translation.figure(model, *(input_pipeline.load_split_arrays(d, 'test')[0]
+                                          for d in (data, data.second_domain())), out_dir)
+    print(f'step {model.step}: translations in {out_dir}')
+    return {'step': model.step, 'figures': figures}
+  elif config.cyclegan.enabled:
+    header, evaluators = translation_evaluators(config, out_dir)
+    render = markdown.render_translation_report
   elif samples_only:
     figures = figures_lib.SampleFigures(workdir, out_dir).run(model)['figures']
     print(f'step {model.step}: sample figures in {out_dir}')

@@ -1,7 +1,8 @@
 """The games: each a training state and a step built from the parts (networks/,
 objectives/). `infogan` plays InfoGAN and the family members that are InfoGAN with other
-terms; `vaegan` adds an encoder. `create_train_state` and `train_step` here pick the game a
-config or a state belongs to (what the training loop calls)."""
+terms; `vaegan` adds an encoder; `cyclegan` translates between two image domains.
+`create_train_state` and `train_step` here pick the game a config or a state belongs to
+(what the training loop calls)."""
 import importlib
 
 
@@ -9,15 +10,29 @@ def _game(name):   # imported on use: games.common is imported by modules games 
   return importlib.import_module(f'{__name__}.{name}')
 
 
+def name(config) -> str:
+  """The game a config plays: 'cyclegan' with config.cyclegan.enabled, 'vaegan' with
+  config.vae.encoder, else 'infogan'."""
+  if config.cyclegan.enabled:
+    return 'cyclegan'
+  return 'vaegan' if config.vae.encoder else 'infogan'
+
+
 def _for_config(config):
-  """The game module a config plays: VAE-GAN with config.vae.encoder, else InfoGAN."""
-  return _game('vaegan' if config.vae.encoder else 'infogan')
+  return _game(name(config))
 
 
 def _of(game_or_state):
   """The game module a Game or TrainState belongs to."""
-  vaegan = _game('vaegan')
-  return vaegan if isinstance(game_or_state, (vaegan.Game, vaegan.TrainState)) else _game('infogan')
+  for module in (_game('cyclegan'), _game('vaegan')):
+    if isinstance(game_or_state, (module.Game, module.TrainState)):
+      return module
+  return _game('infogan')
+
+
+def plays(game_or_state) -> str:
+  """The name of the game a Game or TrainState belongs to ('infogan', 'vaegan', ...)."""
+  return _of(game_or_state).__name__.rsplit('.', 1)[-1]
 
 
 def create_train_state(config, rng):
@@ -53,6 +68,12 @@ def generate(state, latents):
 def infer(state, images):
   """(D's logits, Q's split output) for images, BatchNorm in inference mode."""
   return _game('infogan').infer(state, images)
+
+
+def translate(state, images, direction: str):
+  """CycleGAN's translation of images: G(x) for direction 'x2y', F(y) for 'y2x'."""
+  cyclegan = _game('cyclegan')
+  return cyclegan.translate(state.game, state.g_params, images, direction)
 
 
 def encode(state, images):

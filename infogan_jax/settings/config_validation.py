@@ -41,6 +41,36 @@ def _check_per_image_penalty(config, what: str, example: str = '') -> None:
                       'config.model.minibatch_kernels=0')
 
 
+def _check_cyclegan(config) -> None:
+  if not config.cyclegan.enabled:
+    return
+  c = config.cyclegan
+  if config.vae.encoder:
+    raise ConfigError('config.cyclegan.enabled=True and config.vae.encoder=True are two games: '
+                      'set one of them to False')
+  for field, dataset in (('dataset', config.dataset), ('cyclegan.domain_y', c.domain_y)):
+    if dataset not in input_pipeline.DEVICE_DATASETS:
+      raise ConfigError(f'config.cyclegan.enabled=True keeps both image domains on the device: '
+                        f'config.{field}={dataset!r} must be one of '
+                        f'{input_pipeline.DEVICE_DATASETS}')
+  x_shape = input_pipeline.image_shape(config.dataset)
+  y_shape = input_pipeline.image_shape(c.domain_y)
+  if x_shape != y_shape:
+    raise ConfigError(f'config.cyclegan.enabled=True translates between images of one shape: '
+                      f'config.dataset={config.dataset!r} has {x_shape}, '
+                      f'config.cyclegan.domain_y={c.domain_y!r} has {y_shape}')
+  if x_shape[0] % 4 or x_shape[1] % 4:
+    raise ConfigError(f"CycleGAN's generator halves the image twice: config.dataset="
+                      f'{config.dataset!r} has {x_shape[0]}x{x_shape[1]} images, whose sides '
+                      'are not divisible by 4')
+  if config.data_placement == 'host':
+    raise ConfigError("config.cyclegan.enabled=True draws both domains' batches on the "
+                      "device: set config.data_placement='device' (or 'auto')")
+  if config.num_seeds > 1:
+    raise ConfigError('config.cyclegan.enabled=True trains one seed per run: set '
+                      'config.num_seeds=1 and run each seed with --config.seed=<n>')
+
+
 def _check_cgan(config) -> None:
   if not config.latent.condition_d:
     return
@@ -129,6 +159,7 @@ def validate(config, num_devices: int = None,
     _check_per_image_penalty(config, 'config.objective.r1_weight > 0')
   _check_vae(config)
   _check_cgan(config)
+  _check_cyclegan(config)
   ss = config.semi_supervised
   if semi_supervised.SemiSupervisedSettings.from_config(config).enabled:
     guided = config.latent.guided_code

@@ -234,6 +234,22 @@ FIELDS = (
     # E's Adam (beta1, beta2 as below)
     Field('vae.learning_rate', 2e-4, RATE, old_default=2e-4),
 
+    # --- CycleGAN (Zhu et al. 2017; infogan_jax/games/cyclegan.py, configs/cyclegan.py) ----
+    # enabled=True: the CycleGAN game, unpaired translation between config.dataset (X) and
+    # domain_y (Y) with generators G: X->Y, F: Y->X and PatchGAN discriminators D_X, D_Y
+    # (networks/translation.py; the latent, model, objective and InfoGAN fields are not
+    # read). Adam at g_learning_rate / d_learning_rate (beta1, beta2 below), constant, then
+    # down linearly to 0 over the last decay_share of num_train_steps.
+    Field('cyclegan.enabled', False, boolean(), old_default=False),
+    Field('cyclegan.domain_y', 'printed', _one_of('data.input_pipeline', 'DEVICE_DATASETS'),
+          old_default='printed'),
+    Field('cyclegan.filters', 16, POSITIVE, old_default=16),   # k: G's c7s1-k, D's C k
+    Field('cyclegan.residual_blocks', 3, NON_NEGATIVE, old_default=3),
+    Field('cyclegan.cycle_weight', 10.0, WEIGHT, old_default=10.0),      # lambda
+    Field('cyclegan.identity_weight', 0.5, WEIGHT, old_default=0.5),    # of lambda; 0: none
+    Field('cyclegan.pool_size', 50, NON_NEGATIVE, old_default=50),      # 0: no history
+    Field('cyclegan.decay_share', 0.5, SHARE, old_default=0.5),
+
     # --- optimisation (paper: Adam, 2e-4 for D/Q, 1e-3 for G, beta1 0.5) ------
     Field('d_learning_rate', 2e-4, RATE),
     Field('g_learning_rate', 1e-3, RATE),

@@ -32,20 +32,30 @@ from infogan_jax.training import parallel
 from infogan_jax.data import semi_supervised
 from infogan_jax.evaluation import plotting
 from infogan_jax.training import reliability
-from infogan_jax import games
+from infogan_jax import games, streams
 from infogan_jax.training import workdir as workdir_lib
 from infogan_jax.errors import CheckpointError, ConfigError, WorkdirError
 from infogan_jax.training.metric_logging import MetricLogger
 
 
+SAMPLE_TRANSLATIONS = 10   # CycleGAN's samples: this many test images of each domain
+
+
 def save_samples(state, config, workdir: str, step: int) -> str:
   """workdir/samples/step_<step>.png: rows = values of the first categorical code,
-  columns = noise draws (points coloured by category for 2-D data)."""
+  columns = noise draws (points coloured by category for 2-D data); for CycleGAN, test
+  images of both domains with their translations and reconstructions."""
   # A host copy: only process 0 draws samples, so it must not run computations on the
   # state's arrays, which span the devices of every process.
   state = jax.device_get(state)
-  rng = jax.random.key(config.seed + 1)  # the same noise columns at every step
   path = workdir_lib.sample_path(workdir, step)
+  if games.name(config) == 'cyclegan':   # the first test images of both domains, translated
+    data = input_pipeline.DataSettings.from_config(config)
+    x, y = (input_pipeline.load_split_arrays(d, 'test')[0][:SAMPLE_TRANSLATIONS]
+            for d in (data, data.second_domain()))
+    return plotting.translations(functools.partial(games.translate, state), x, y, path,
+                                 title=f'step {step}: test images and their translations')
+  rng = jax.random.key(config.seed + 1)  # the same noise columns at every step
   generate = functools.partial(games.generate, state)
   if config.dataset == 'ring8':
     real = next(input_pipeline.ring8_batches(2000, seed=config.seed))['image']
@@ -274,29 +284,46 @@ def _dispatcher(config, data: input_pipeline.DataSettings, mesh, start_step: int
   labelled = (semi_supervised.LabelledData(data, ss, seeds, pool=split)
               if ss.enabled else None)
   if on_device:
-    images, _ = split
-    if config.batch_size > len(images):
-      raise ConfigError(f'config.batch_size={config.batch_size} is larger than the '
-                        f"{len(images)} training examples (config.data_placement='device')")
-    images = parallel.replicate(images, mesh)   # once: every batch is gathered on device
     seed = (config.seed + np.arange(config.num_seeds, dtype=np.int32) if stacked
             else np.int32(config.seed))
-    orders = device_data.EpochOrders(seed, config.batch_size, len(images),
-                                     config.steps_per_dispatch,
-                                     sharding=NamedSharding(mesh, P()))
+    # Each batch key's split and epoch orders: 'image' the dataset's; CycleGAN's second
+    # domain 'image_y' its own split, in an order of its own (streams.DATA_Y).
+    domains = {'image': (split[0], streams.DATA)}
+    if data.domain_y:
+      domains['image_y'] = (input_pipeline.load_split_uint8(data.second_domain(), 'train')[0],
+                            streams.DATA_Y)
+    images, orders = {}, {}
+    for key, (split_images, stream) in domains.items():
+      if config.batch_size > len(split_images):
+        raise ConfigError(f'config.batch_size={config.batch_size} is larger than the '
+                          f"{len(split_images)} training examples "
+                          "(config.data_placement='device')")
+      images[key] = parallel.replicate(split_images, mesh)   # once: batches are gathered
+      orders[key] = device_data.EpochOrders(seed, config.batch_size, len(split_images),
+                                            config.steps_per_dispatch,
+                                            sharding=NamedSharding(mesh, P()), stream=stream)
     steps = parallel.make_device_data_steps(mesh, config.batch_size,
                                             config.model.output_activation, stacked=stacked)
     labelled_arrays = (None if labelled is None
                        else parallel.replicate(labelled.device_arrays(stacked), mesh))
 
+    def epoch_orders_for(step):   # (first epochs, orders), per batch key if several
+      first_epoch, epoch_orders = {}, {}
+      for key, key_orders in orders.items():
+        first, epoch_orders[key] = key_orders.for_steps(step)
+        first_epoch[key] = np.int32(first)
+      if len(orders) == 1:
+        return first_epoch['image'], epoch_orders['image']
+      return first_epoch, epoch_orders
+
     def dispatch_on_device(state, step, num_steps):
-      first_epoch, epoch_orders = orders.for_steps(step)
+      first_epoch, epoch_orders = epoch_orders_for(step)
       extra = {}
       if labelled is not None:
         extra['labelled'] = {'arrays': labelled_arrays, 'draws': parallel.replicate(
             labelled.draws(step, num_steps, stacked), mesh)}
-      return steps(state, images, epoch_orders, np.int32(first_epoch), seed, np.int32(step),
-                   num_steps, **extra)
+      return steps(state, images['image'] if len(images) == 1 else images, epoch_orders,
+                   first_epoch, seed, np.int32(step), num_steps, **extra)
     return dispatch_on_device
 
   local_rows = config.batch_size // jax.process_count()

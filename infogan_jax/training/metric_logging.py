@@ -76,9 +76,12 @@ class MetricLogger:
     mi = ' '.join(f'{k[3:]}={v:.3f}' for k, v in scalars.items() if k.startswith('mi/'))
     vae = (f' | KL={scalars["vae/kl"]:.2f} recon={scalars["vae/reconstruction"]:.1f}'
            if 'vae/kl' in scalars else '')
+    if 'cycle' in scalars:   # CycleGAN: no codes; its cycle and identity L1 instead
+      mi, vae = '', f' cycle={scalars["cycle"]:.3f} identity={scalars["identity"]:.3f}'
+    info = f'L_I(nats) {mi}{vae}' if mi or not vae else vae.strip(' |')
     rate = f' {steps_per_sec:.2f} steps/s' if steps_per_sec else ''
     print(f'{self.label}step {step:>6}{rate} | d_loss={scalars["d_loss"]:.3f} '
-          f'g_loss={scalars["g_loss"]:.3f} | L_I(nats) {mi}{vae} | '
+          f'g_loss={scalars["g_loss"]:.3f} | {info} | '
           f'D(real)={scalars["d_real"]:.2f} D(fake)={scalars["d_fake"]:.2f}',
           file=sys.stdout, flush=True)
 

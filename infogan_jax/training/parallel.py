@@ -101,7 +101,9 @@ def make_device_data_steps(mesh, batch_size: int, output_activation: str,
   gathered from those images instead, with its labels.
 
   `images_uint8` is the whole training split and `orders` the epoch orders the steps need
-  (device_data.EpochOrders), both replicated over `mesh`. Step s gathers its global batch
+  (device_data.EpochOrders), both replicated over `mesh`; or, for a game of several image
+  domains (CycleGAN), dicts {batch key: the domain's split} and {batch key: its orders},
+  with `first_epoch` a dict too: each batch key gets its domain's batch. Step s gathers its global batch
   from them (device_data.batch), each device its own rows, and draws its latents from
   (seed, s, device index) exactly as `make_train_step`'s callers do.
 
@@ -119,8 +121,13 @@ def make_device_data_steps(mesh, batch_size: int, output_activation: str,
     device = jax.lax.axis_index(AXIS)
 
     def seed_step(state, seed, orders, labelled, step):
-      batch = {'image': device_data.batch(images, orders, first_epoch, step, batch_size,
-                                          output_activation, start=device * rows, rows=rows)}
+      def gather(images, orders, first_epoch):
+        return device_data.batch(images, orders, first_epoch, step, batch_size,
+                                 output_activation, start=device * rows, rows=rows)
+      if isinstance(images, dict):
+        batch = {key: gather(images[key], orders[key], first_epoch[key]) for key in images}
+      else:
+        batch = {'image': gather(images, orders, first_epoch)}
       if labelled is not None:
         batch = semi_supervised.device_batch(batch['image'], labelled['arrays'],
                                              labelled['draws'], step - first_step,
@@ -130,7 +137,7 @@ def make_device_data_steps(mesh, batch_size: int, output_activation: str,
 
     def one_step(state, step):
       if in_turn:   # state: a tuple of the seeds' states
-        outs = [seed_step(s, seed[i], orders[i], seed_part(labelled, i), step)
+        outs = [seed_step(s, seed[i], seed_part(orders, i), seed_part(labelled, i), step)
                 for i, s in enumerate(state)]
         return tuple(s for s, _ in outs), _stack_trees([m for _, m in outs])
       if stacked:

@@ -169,7 +169,7 @@ def _flatten(tree, prefix=''):
 
 # Fields that define a trained model (its networks, its latent layout, its data's value
 # range): a config used to load or evaluate a run must agree with the run's on these.
-MODEL_FIELDS = ('dataset', 'latent', 'model')
+MODEL_FIELDS = ('dataset', 'latent', 'model', 'cyclegan')
 
 
 def config_differences(old: dict, new: dict, fields=None) -> List[str]:

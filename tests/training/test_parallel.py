@@ -43,14 +43,15 @@ def _load(path):
 # InfoGAN's in the fast tier; every other game's and term's under -m slow.
 @pytest.mark.parametrize('variant', ['infogan'] + [
     pytest.param(v, marks=pytest.mark.slow)
-    for v in ('ss', 'wgan_gp', 'consistency', 'minibatch', 'cgan', 'vaegan')])
+    for v in ('ss', 'wgan_gp', 'consistency', 'minibatch', 'cgan', 'vaegan', 'cyclegan')])
 def test_four_devices_give_the_parameters_of_one_device(tmp_path, variant):
   """Same global batch and latents, 2 steps of the conv config (with BatchNorm); `ss`:
   ss-InfoGAN's guided code, with labelled and unlabelled batches; `wgan_gp`: the gradient
   penalty and the critic steps; `consistency`: deformed copies and IIC's agreement, whose
   joint is the global batch's; `minibatch`: minibatch discrimination, whose features compare
   each image with the global batch's; `cgan`: D reading labels; `vaegan`: the encoder's
-  posterior draws, made for the global batch, and its BatchNorm."""
+  posterior draws, made for the global batch, and its BatchNorm; `cyclegan`: four networks
+  with instance norm and the history pools, which must see the global batch."""
   run = subprocess.run([sys.executable, WORKER, 'equivalence', str(tmp_path)]
                        + ([variant] if variant != 'infogan' else []), env=_env(4),
                        cwd=ROOT, capture_output=True, text=True, timeout=300)
@@ -58,7 +59,8 @@ def test_four_devices_give_the_parameters_of_one_device(tmp_path, variant):
   assert 'devices=4' in run.stdout
   init = _load(tmp_path / 'init.npz')
   one, four = _load(tmp_path / 'one.npz'), _load(tmp_path / 'all.npz')
-  assert one.keys() == four.keys() and any('BatchNorm' in k for k in one)
+  assert one.keys() == four.keys()
+  assert any(('BatchNorm' if variant != 'cyclegan' else 'pools') in k for k in one)
   # WGAN-GP differentiates through a gradient (the penalty), which amplifies float32
   # rounding: one device compiled at two XLA optimisation levels already differs by 6e-4
   # in g_total and 1.2e-3 in an update's norm (measured), and 4 devices land within that.

@@ -1,0 +1,106 @@
+"""CycleGAN's game (games/cyclegan.py): what each player's update is made of, and the
+step's determinism."""
+import jax
+import jax.numpy as jnp
+import numpy as np
+import optax
+import pytest
+
+from configs import tiny
+from infogan_jax import games
+from infogan_jax.games import cyclegan
+from infogan_jax.objectives import cycle
+
+LR = 0.01
+FROZEN, SGD = optax.set_to_zero(), optax.sgd(LR)
+
+
+def _state(pool_size=4):
+  config = tiny.cyclegan_config()
+  config.cyclegan.pool_size = pool_size
+  return games.create_train_state(config, jax.random.key(0))
+
+
+def _batch(n=8):
+  x = jax.random.uniform(jax.random.key(1), (n, 28, 28, 1), minval=-1, maxval=1)
+  return {'image': x, 'image_y': jnp.tanh(2 * x[::-1])}
+
+
+def _close(a, b):
+  for u, v in zip(jax.tree.leaves(a), jax.tree.leaves(b)):
+    np.testing.assert_allclose(u, v, rtol=2e-4, atol=1e-7)
+
+
+def test_g_and_f_learn_from_the_generators_loss_and_move_nothing_else():
+  """With SGD for the generators and the discriminators frozen, one step moves G and F by
+  exactly -lr * the gradient of L_GAN(G, D_Y) + L_GAN(F, D_X) + lambda L_cyc +
+  0.5 lambda L_idt (written out here), and leaves D_X and D_Y as they were."""
+  state = _state().with_optimizers(g_tx=SGD, d_tx=FROZEN)
+  game, batch = state.game, _batch()
+  x, y, lam = batch['image'], batch['image_y'], game.cycle_weight
+
+  def loss(g):
+    move = lambda d, images: cyclegan.translate(game, g, images, d)
+    score = lambda domain, images: game.discriminator.apply(
+        {'params': state.d_params[domain]}, images)
+    fake_y, fake_x = move('x2y', x), move('y2x', y)
+    return (jnp.mean((score('y', fake_y) - 1) ** 2) + jnp.mean((score('x', fake_x) - 1) ** 2)
+            + lam * (jnp.mean(jnp.abs(move('y2x', fake_y) - x))
+                     + jnp.mean(jnp.abs(move('x2y', fake_x) - y)))
+            + 0.5 * lam * (jnp.mean(jnp.abs(move('x2y', y) - y))
+                           + jnp.mean(jnp.abs(move('y2x', x) - x))))
+
+  grads = jax.jit(jax.grad(loss))(state.g_params)   # jitted: op by op is slow
+  expected = jax.tree.map(lambda p, g: p - LR * g, state.g_params, grads)
+  d_before = jax.device_get(state.d_params)
+  new, metrics = jax.jit(games.train_step)(state, batch, None)
+  _close(new.g_params, expected)
+  assert all(float(jnp.max(jnp.abs(g))) > 0 for g in
+             (jax.tree.leaves(grads['x2y'])[0], jax.tree.leaves(grads['y2x'])[0]))
+  for a, b in zip(jax.tree.leaves(new.d_params), jax.tree.leaves(d_before)):
+    np.testing.assert_array_equal(a, b)
+  assert float(metrics['g_total']) == pytest.approx(float(jax.jit(loss)(state.g_params)),
+                                                    rel=1e-5)
+
+
+def test_the_discriminators_learn_from_their_loss_on_detached_images_alone():
+  """With the generators frozen and no pool, D_X and D_Y move by exactly -lr * the
+  gradient of their least-squares losses on real images and G's (F's) images of this
+  step, and G and F stay as they were (D's loss does not reach them)."""
+  state = _state(pool_size=0).with_optimizers(g_tx=FROZEN, d_tx=SGD)
+  game, batch = state.game, _batch()
+  x, y = batch['image'], batch['image_y']
+  fake_y = jax.jit(cyclegan.translate, static_argnums=(0, 3))(game, state.g_params, x, 'x2y')
+  fake_x = jax.jit(cyclegan.translate, static_argnums=(0, 3))(game, state.g_params, y, 'y2x')
+
+  def loss(d):
+    score = lambda domain, images: game.discriminator.apply({'params': d[domain]}, images)
+    return (cycle.least_squares_d_loss(score('x', x), score('x', fake_x))
+            + cycle.least_squares_d_loss(score('y', y), score('y', fake_y)))
+
+  expected = jax.tree.map(lambda p, g: p - LR * g, state.d_params,
+                          jax.jit(jax.grad(loss))(state.d_params))
+  g_before = jax.device_get(state.g_params)
+  new, _ = jax.jit(games.train_step)(state, batch, None)
+  _close(new.d_params, expected)
+  for a, b in zip(jax.tree.leaves(new.g_params), jax.tree.leaves(g_before)):
+    np.testing.assert_array_equal(a, b)
+
+
+def test_the_step_is_a_pure_function_of_state_and_batch():
+  step = jax.jit(games.train_step)
+  a, metrics = step(_state(), _batch(), None)
+  b, _ = step(_state(), _batch(), None)
+  for u, v in zip(jax.tree.leaves(a.variables()), jax.tree.leaves(b.variables())):
+    np.testing.assert_array_equal(u, v)
+  assert games.plays(a) == 'cyclegan' and int(a.pools['y']['count']) == 4
+  assert set(metrics) == {'g_loss', 'cycle', 'identity', 'g_total', 'd_loss', 'd_total',
+                          'd_real', 'd_fake', 'nonfinite'}
+  assert int(metrics['nonfinite']) == 0
+
+
+def test_the_learning_rate_is_constant_then_decays_linearly_to_zero():
+  rate = cyclegan.learning_rate(2e-4, num_steps=100, decay_steps=40)
+  assert float(rate(0)) == pytest.approx(2e-4) and float(rate(60)) == pytest.approx(2e-4)
+  assert float(rate(80)) == pytest.approx(1e-4)
+  assert float(rate(100)) == pytest.approx(0.0, abs=1e-12)
