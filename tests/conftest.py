@@ -44,12 +44,16 @@ def pytest_sessionfinish(session, exitstatus):
 # Under pytest-xdist, the tests sharing a trained run (the session fixtures below) go to
 # one worker, so that each run is trained once, not once per worker.
 _SHARED_RUNS = {'trained_ring8', 'ring8_run', 'trained_tiny', '_trained_tiny_once'}
+_SHARED_CYCLEGAN_RUN = {'cyclegan_run', '_cyclegan_run_once'}   # a worker of its own
 
 
 def pytest_collection_modifyitems(config, items):
   for item in items:
-    if _SHARED_RUNS & set(getattr(item, 'fixturenames', ())):
+    fixtures = set(getattr(item, 'fixturenames', ()))
+    if _SHARED_RUNS & fixtures:
       item.add_marker(pytest.mark.xdist_group('trained_runs'))
+    elif _SHARED_CYCLEGAN_RUN & fixtures:
+      item.add_marker(pytest.mark.xdist_group('cyclegan_run'))
 
 
 @pytest.fixture(scope='session')
@@ -125,3 +129,49 @@ def mock_mnist_archives(tmp_path_factory):
   sums = {name: hashlib.sha256((folder / name).read_bytes()).hexdigest()
           for name in mnist_files.SHA256}
   return str(folder), sums
+
+
+@pytest.fixture(scope='session')
+def small_printed_digits():
+  """The printed digits (CycleGAN's second domain) at 256 training and 64 test images, for
+  the length of the session's tests that use them (its full splits take seconds to make)."""
+  from infogan_jax.data import printed_digits
+  with pytest.MonkeyPatch.context() as patch:
+    patch.setattr(printed_digits, 'SPLIT_SIZES', {'train': 256, 'test': 64})
+    printed_digits.dataset.cache_clear()
+    yield
+  printed_digits.dataset.cache_clear()
+
+
+def cyclegan_test_config(manual_dir):
+  """configs/tiny.py's CycleGAN on the mock MNIST archives and the small printed digits."""
+  from configs import tiny
+  config = tiny.cyclegan_config()
+  config.data_reader, config.manual_dir = 'archives', manual_dir
+  config.eval.num_samples = 64
+  return config
+
+
+@pytest.fixture(scope='session')
+def _cyclegan_run_once(tmp_path_factory, mock_mnist_archives, small_printed_digits):
+  from infogan_jax.data import mnist_files
+  from infogan_jax.training import loop
+  folder, sums = mock_mnist_archives
+  workdir = str(tmp_path_factory.mktemp('cyclegan') / 'run')
+  with pytest.MonkeyPatch.context() as patch:
+    patch.setattr(mnist_files, 'SHA256', sums)
+    loop.train(cyclegan_test_config(folder), workdir)
+  return workdir
+
+
+@pytest.fixture
+def cyclegan_run(_cyclegan_run_once, mock_mnist_archives, small_printed_digits, tmp_path,
+                 monkeypatch):
+  """(a copy of a workdir of the tiny CycleGAN trained for 4 steps, its config); the mock
+  MNIST archives' checksums stay accepted for the test."""
+  from infogan_jax.data import mnist_files
+  folder, sums = mock_mnist_archives
+  monkeypatch.setattr(mnist_files, 'SHA256', sums)
+  workdir = str(tmp_path / 'cyclegan_run')
+  shutil.copytree(_cyclegan_run_once, workdir)
+  return workdir, cyclegan_test_config(folder)

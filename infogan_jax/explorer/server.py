@@ -20,6 +20,14 @@ unknown path), and the server keeps running.
     POST /api/generate    {"seed", "seed2", "mix", "cat": [...], "cont": [...], "step"}
                           -> {"grid": PNG data URL, "single": PNG data URL, "ms"}
     POST /api/infer       image file bytes (PNG, JPEG, ...) -> Q's posterior, D's probability
+
+A CycleGAN run (configs/cyclegan.py) gets its own page (translation.html): a test image of
+either domain, or an upload, with its translations both ways and their cycles.
+
+    GET  /api/info        the run: its two domains, checkpoints, test images per domain
+    POST /api/translate   {"domain": "x"|"y", "index": test image, "step"} -> the image,
+                          G(image), F(G(image)), F(image), G(F(image)) as PNG data URLs
+    POST /api/translate?step=N   image file bytes: the same for an uploaded image
 """
 from __future__ import annotations
 
@@ -49,6 +57,8 @@ POINTS_PER_CATEGORY = 60   # 2-D runs: points drawn per category in the plane
 MAX_UPLOAD_BYTES = 10 * 2**20
 # The page: a static file of the package (HTML, CSS and JavaScript, no external assets).
 PAGE = importlib.resources.files(__package__).joinpath('page.html').read_bytes()
+TRANSLATION_PAGE = importlib.resources.files(__package__).joinpath(
+    'translation.html').read_bytes()
 LOOPBACK_HOSTS = ('127.0.0.1', 'localhost', '::1')
 
 
@@ -89,6 +99,12 @@ class Explorer:
       model = self.model()
     except UserError as e:   # e.g. no checkpoint yet: the page says so and can retry
       return {'error': str(e), 'workdir': self.workdir}
+    if _is_cyclegan(model):
+      return {'workdir': self.workdir, 'step': model.step, 'steps': self.steps(),
+              'game': 'cyclegan', 'dataset': model.config.dataset,
+              'domain_y': model.config.cyclegan.domain_y,
+              'image_shape': list(model.image_shape),
+              'test_images': {d: len(self._test_images(model, d)[0]) for d in ('x', 'y')}}
     spec, config = model.spec, model.config
     guided = spec.guided
     labels = None
@@ -104,6 +120,7 @@ class Explorer:
   # --- generation -----------------------------------------------------------------------
   def generate(self, request: dict) -> dict:
     model = self.model(_optional_int(request, 'step'))
+    _no_codes_in(model)
     spec = model.spec
     seed, seed2 = _int(request, 'seed', 0), _int(request, 'seed2', 1)
     mix = _number(request, 'mix', 0.0, (0.0, 1.0))
@@ -162,9 +179,48 @@ class Explorer:
       self._noise[key] = np.asarray(model.spec.sample_noise(jax.random.key(seed), count))
     return self._noise[key]
 
+  # --- CycleGAN's translations -----------------------------------------------------------
+  def _test_images(self, model, domain: str):
+    """(uint8 images, labels) of a domain's test split, read once."""
+    key = ('test', domain)
+    if key not in self._noise:
+      data = input_pipeline.DataSettings.from_config(model.config)
+      self._noise[key] = input_pipeline.load_split_uint8(
+          data if domain == 'x' else data.second_domain(), 'test')
+    return self._noise[key]
+
+  def translate(self, request: dict, body: Optional[bytes] = None,
+                step: Optional[int] = None) -> dict:
+    """A test image ({"domain", "index"}) or an uploaded one (`body`) and its translations."""
+    model = self.model(step if body is not None else _optional_int(request, 'step'))
+    if not _is_cyclegan(model):
+      raise RequestError('this run is not a CycleGAN run: translations need one '
+                         '(configs/cyclegan.py)')
+    notes, label = [], None
+    if body is not None:
+      image, notes = decode_image(body, model.image_shape)
+    else:
+      domain = request.get('domain', 'x')
+      if domain not in ('x', 'y'):
+        raise RequestError(f'domain must be "x" or "y", got {domain!r}')
+      images, labels = self._test_images(model, domain)
+      index = _int(request, 'index', 0)
+      if index >= len(images):
+        raise RequestError(f'index must be below the {len(images)} test images of domain '
+                           f'{domain}, got {index}')
+      image, label = images[index], int(labels[index])
+    x = image[None]
+    to_y, to_x = model.translate(x, 'x2y'), model.translate(x, 'y2x')
+    unit = lambda a: np.clip(models.to_unit(a[0], model.config.model.output_activation), 0, 1)
+    return {'step': model.step, 'notes': notes, 'label': label,
+            'image': _png(image.astype(np.float32) / 255.0),
+            'x2y': _png(unit(to_y)), 'x2y_back': _png(unit(model.translate(to_y, 'y2x'))),
+            'y2x': _png(unit(to_x)), 'y2x_back': _png(unit(model.translate(to_x, 'x2y')))}
+
   # --- inference ----------------------------------------------------------------------
   def infer(self, body: bytes, step: Optional[int] = None) -> dict:
     model = self.model(step)
+    _no_codes_in(model)
     if _is_points(model):
       raise RequestError(f'this run ({model.config.dataset}) learns 2-D points, not images: '
                          'uploads are for image runs')
@@ -180,16 +236,30 @@ class Explorer:
             'image': _png(image.astype(np.float32) / 255.0)}
 
   # --- requests -------------------------------------------------------------------------
+  def page(self) -> bytes:
+    """The page of the run's game: CycleGAN's translations, or the latent-code explorer
+    (also while there is no checkpoint yet: it says so and retries)."""
+    try:
+      cyclegan = _is_cyclegan(self.model())
+    except UserError:
+      cyclegan = False
+    return TRANSLATION_PAGE if cyclegan else PAGE
+
   def handle(self, method: str, path: str, body: bytes = b''):
     """(status, content type, body bytes) for one request; never raises for bad input."""
     route, _, query = path.partition('?')
     try:
       if method == 'GET' and route == '/':
-        return 200, 'text/html; charset=utf-8', PAGE
+        return 200, 'text/html; charset=utf-8', self.page()
       if method == 'GET' and route == '/api/info':
         return _json(200, self.info())
       if method == 'POST' and route == '/api/generate':
         return _json(200, self.generate(_json_body(body)))
+      if method == 'POST' and route == '/api/translate':
+        step = query.split('step=')[1] if 'step=' in query else ''
+        if body[:1] == b'{' or not body:   # a test image, by JSON; else an image file
+          return _json(200, self.translate(_json_body(body)))
+        return _json(200, self.translate({}, body, int(step) if step.isdigit() else None))
       if method == 'POST' and route == '/api/infer':
         step = query.split('step=')[1] if 'step=' in query else ''
         return _json(200, self.infer(body, int(step) if step.isdigit() else None))
@@ -204,6 +274,16 @@ class Explorer:
 # --- helpers ----------------------------------------------------------------------------
 def _is_points(model) -> bool:
   return len(model.image_shape) == 1
+
+
+def _is_cyclegan(model) -> bool:
+  return isinstance(model, api.CycleGAN)
+
+
+def _no_codes_in(model) -> None:
+  if _is_cyclegan(model):
+    raise RequestError('this CycleGAN run has no latent codes to set or infer: its page '
+                       'translates images (POST /api/translate)')
 
 
 def _json(status, payload):
