@@ -63,7 +63,7 @@ class TranslationEvaluator:
       reconstructed = _batched(lambda x: model.translate(x, back), translated)
       probs, features = target.classify(translated)
       rec_probs, _ = source.classify(reconstructed)
-      ceiling = source.classify(source.test_images)[1]
+      ceiling = target.classify(source.test_images)[1]   # in the target's features
       floor = target.classify(target.train_images)[1]
       out.update({
           f'{direction}/label_kept': float(np.mean(probs.argmax(1) == source.test_labels)),

@@ -104,3 +104,36 @@ def test_the_learning_rate_is_constant_then_decays_linearly_to_zero():
   assert float(rate(0)) == pytest.approx(2e-4) and float(rate(60)) == pytest.approx(2e-4)
   assert float(rate(80)) == pytest.approx(1e-4)
   assert float(rate(100)) == pytest.approx(0.0, abs=1e-12)
+
+
+def _squares(rng, n, side=16):
+  """Images [n, side, side, 1] in [-1, 1]: a bright square (4 to 8 pixels) at a random place
+  on a dark ground."""
+  images = -np.ones((n, side, side, 1), np.float32)
+  for i in range(n):
+    size = rng.integers(4, 9)
+    r, c = rng.integers(0, side - size, 2)
+    images[i, r:r + size, c:c + size] = 1.0
+  return images
+
+
+@pytest.mark.slow
+def test_a_tiny_cyclegan_learns_to_invert_images():
+  """X: bright squares on a dark ground; Y: dark squares on a bright ground (other squares,
+  never paired). The translation to learn is the inversion: G(x) = -x, F(y) = -y."""
+  game = cyclegan.Game(cyclegan.translation.ResnetGenerator(8, 1, 1),
+                       cyclegan.translation.PatchDiscriminator(8),
+                       optax.adam(1e-3, b1=0.5), optax.adam(1e-3, b1=0.5), (16, 16, 1),
+                       identity_weight=0.0, pool_size=10)
+  state = cyclegan.init_state(game, jax.random.key(0))
+  step = jax.jit(cyclegan.train_step)
+  rng = np.random.default_rng(0)
+  for _ in range(400):
+    batch = {'image': _squares(rng, 16), 'image_y': -_squares(rng, 16)}
+    state, metrics = step(state, batch, None)
+  x, y = _squares(np.random.default_rng(1), 64), -_squares(np.random.default_rng(2), 64)
+  to_y = np.asarray(cyclegan.translate(game, state.g_params, x, 'x2y'))
+  to_x = np.asarray(cyclegan.translate(game, state.g_params, y, 'y2x'))
+  # Mean |error| per pixel against the inversion (1.0: identity on these +-1 images).
+  assert np.mean(np.abs(to_y + x)) < 0.15, np.mean(np.abs(to_y + x))
+  assert np.mean(np.abs(to_x + y)) < 0.15, np.mean(np.abs(to_x + y))
