@@ -105,11 +105,12 @@ class ErrorLog:
     no run."""
     if self.path is None or not _is_run(os.path.dirname(self.path) or '.'):
       return False
+    from infogan_jax.training import workdir as workdir_lib
     try:
-      with open(self.path, 'a') as f:
+      with open(self.path, 'a', opener=workdir_lib.open_no_link) as f:
         f.write(f'--- {time.strftime("%Y-%m-%d %H:%M:%S")} ({threading.current_thread().name})'
                 f'\n{text.rstrip()}\n')
-    except OSError:
+    except (OSError, errors.WorkdirError):   # errors.log a link: nothing written through it
       return False
     self.used = True
     return True

@@ -20,10 +20,12 @@ run has started, so a failed start never replaces the record of the run that is 
 from __future__ import annotations
 
 import contextlib
+import errno
 import fcntl
 import json
 import os
 import socket
+import stat
 import time
 from typing import List, Optional
 
@@ -150,7 +152,7 @@ def write_config(config, workdir: str) -> None:
   """Writes <workdir>/config.json atomically (a killed run never leaves half a file)."""
   path = config_path(workdir)
   tmp = f'{path}.tmp-{os.getpid()}'
-  with open(tmp, 'w') as f:
+  with open(tmp, 'w', opener=open_no_link) as f:
     f.write(config.to_json_best_effort(indent=2))
     f.flush()
     os.fsync(f.fileno())
@@ -190,6 +192,26 @@ def config_differences(old: dict, new: dict, fields=None) -> List[str]:
   return diffs
 
 
+def open_no_link(path: str, flags: int) -> int:
+  """os.open(path, flags) for a file training writes, never through a link: a link (or a
+  FIFO, a device) planted there, in a workdir in a shared folder, would have us write
+  into another file. Raises WorkdirError saying so; an `opener` for open() too."""
+  try:
+    fd = os.open(path, flags | os.O_NOFOLLOW | os.O_NONBLOCK, 0o644)
+  except OSError as e:
+    if e.errno not in (errno.ELOOP, errno.ENXIO):   # a link; a FIFO without a reader
+      raise
+    fd = None
+  if fd is not None:
+    info = os.fstat(fd)
+    if stat.S_ISREG(info.st_mode) and info.st_nlink == 1:   # no hard link to another name
+      return fd
+    os.close(fd)
+  raise WorkdirError(f'{path} is a link or not a regular file: training does not write '
+                     'through it. Remove it if nobody planted it there, or use a --workdir '
+                     'of your own.')
+
+
 @contextlib.contextmanager
 def lock(workdir: str, is_lead: bool = True):
   """Holds <workdir>/train.lock for the duration: a second trainer on the same workdir is
@@ -200,7 +222,7 @@ def lock(workdir: str, is_lead: bool = True):
     return
   try:
     os.makedirs(workdir, exist_ok=True)
-    fd = os.open(os.path.join(workdir, LOCK_FILE), os.O_RDWR | os.O_CREAT, 0o644)
+    fd = open_no_link(os.path.join(workdir, LOCK_FILE), os.O_RDWR | os.O_CREAT)
   except OSError as e:
     raise _unwritable(workdir, e) from None
   try:

@@ -648,6 +648,24 @@ def test_a_second_trainer_on_the_same_workdir_is_refused(ring8_run, tmp_path):
   assert _steps(workdir)[-1] == 12
 
 
+def test_a_link_planted_as_the_lock_is_refused_and_its_target_untouched(tmp_path):
+  # A workdir in a shared folder (/tmp): another user plants train.lock (or the log) as a
+  # link to a file of ours, or to a name where a file would be created.
+  victim, missing = tmp_path / 'victim.txt', tmp_path / 'created_through_the_link'
+  victim.write_text('precious')
+  for i, (name, target) in enumerate([('train.lock', victim), ('train.lock', missing),
+                                      ('metrics.jsonl', victim)]):
+    workdir = tmp_path / f'run{i}'
+    workdir.mkdir()
+    os.symlink(target, workdir / name)
+    with pytest.raises(errors.WorkdirError) as e:
+      loop.train(_ring8(num_train_steps=2), str(workdir))
+    print(e.value)
+    assert f'{workdir / name} is a link or not a regular file' in str(e.value)
+    assert '\n' not in str(e.value) and not os.path.exists(workdir / 'config.json')
+  assert victim.read_text() == 'precious' and not missing.exists()
+
+
 def test_environment_errors_become_errors_the_user_can_act_on():
   import errno as errno_lib
   device = RuntimeError('RESOURCE_EXHAUSTED: Out of memory allocating 501200178216 bytes.')
