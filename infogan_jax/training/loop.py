@@ -84,8 +84,15 @@ def train(config, workdir: str, restart: bool = False):
 
   with contextlib.ExitStack() as cleanup:
     stop = cleanup.enter_context(reliability.StopSignals())
+    if stacked:
+      # The seeds' folder is a run too: held for the run's life (a --restart of it would
+      # move the live seeds aside), its config.json compared (config.num_seeds among it)
+      # and recorded with the seeds'; --restart moves every seed aside at once.
+      cleanup.enter_context(workdir_lib.lock(workdir, is_lead))
+      workdir_lib.prepare(config, workdir, restart=restart, is_lead=is_lead)
     runs = [_Run(c, workdir_lib.seed_workdir(workdir, c.seed) if stacked else workdir,
-                 i if stacked else None, restart, is_lead, cleanup)
+                 i if stacked else None, restart and not stacked, is_lead, cleanup,
+                 parent=(config, workdir) if stacked and i == 0 else None)
             for i, c in enumerate(_seed_configs(config))]
     # The config becomes the game's typed parts once; every seed's state is built from it.
     start_step, states = _restore(runs, games.game_from_config(config), mesh)
@@ -172,8 +179,11 @@ class _Run:
   """One seed's bookkeeping: its workdir and config.json, checkpoints, log and non-finite
   guard. `column` is its index in the stacked state and metrics (None: not stacked)."""
 
-  def __init__(self, config, workdir: str, column, restart: bool, is_lead: bool, cleanup):
-    self.config, self.workdir, self.column = config, workdir, column
+  def __init__(self, config, workdir: str, column, restart: bool, is_lead: bool, cleanup,
+               parent=None):
+    """`parent`: (config, folder) of several seeds trained together, which this seed (the
+    first) also records."""
+    self.config, self.workdir, self.column, self.parent = config, workdir, column, parent
     cleanup.enter_context(workdir_lib.lock(workdir, is_lead))   # one run per workdir
     # Compares with <workdir>/config.json (what infogan_jax.load() rebuilds from); the
     # config is recorded there by `record` once the run has started.
@@ -197,6 +207,8 @@ class _Run:
     """Writes config.json, once: after the first step ran or before the first save."""
     if self.is_lead and not self.recorded:
       workdir_lib.record_config(self.config, self.workdir)
+      if self.parent is not None:
+        workdir_lib.record_config(*self.parent)
     self.recorded = True
 
   def take(self, state):

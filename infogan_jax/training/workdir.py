@@ -10,6 +10,8 @@
     <workdir>/errors.log           tracebacks behind a one-line error (cli.py), if any
     <workdir>/replaced_<time>/     earlier runs moved aside by --restart (only these files)
     <workdir>/seed_<n>/            config.num_seeds > 1: each seed's run, laid out as above
+                                   (the folder's own config.json and train.lock: the
+                                   seeds' run as a whole)
     <workdir>/eval_seeds.md        eval.py's table of those seeds
 
 Every module asks this one for these paths. `prepare` compares a new run's config with
@@ -319,14 +321,37 @@ def prepare(config, workdir: str, restart: bool = False, is_lead: bool = True) -
           'continue it under settings that did not produce it. Use the settings of '
           f'{path} to resume, pass --restart to move the old run aside and start over, '
           'or choose another --workdir.')
-  elif has_run(workdir):
-    print(f'Note: {workdir} has checkpoints but no {CONFIG_FILE}; resuming without '
-          'comparing configs (array shapes are still checked).', flush=True)
+  if not restart:
+    _check_layout(config, workdir)
+    if not os.path.exists(path) and has_run(workdir):
+      print(f'Note: {workdir} has checkpoints but no {CONFIG_FILE}; resuming without '
+            'comparing configs (array shapes are still checked).', flush=True)
   if is_lead:
     try:
       os.makedirs(workdir, exist_ok=True)
     except OSError as e:
       raise _unwritable(workdir, e) from None
+
+
+def _check_layout(config, workdir: str) -> None:
+  """Refuses a run of one seed where seeds were trained together, and the other way round
+  (for a workdir without config.json, which would name config.num_seeds): either would
+  start a second run inside the first."""
+  seeds = [os.path.basename(d) for d in seed_workdirs(workdir).values()
+           if os.path.exists(config_path(d)) or has_run(d)]
+  if config.num_seeds > 1 and has_run(workdir):
+    raise WorkdirError(
+        f'{workdir} holds a run of one seed (its {CHECKPOINTS}/), and config.num_seeds='
+        f'{config.num_seeds} would train seeds in {SEED_PREFIX}<n>/ folders beside it. Resume '
+        'it with config.num_seeds=1, pass --restart to move it aside and start over, or '
+        'choose another --workdir.')
+  if config.num_seeds == 1 and seeds:
+    raise WorkdirError(
+        f'{workdir} holds seeds trained together ({listed(seeds, 8, ", ")}), and '
+        'config.num_seeds=1 would start a run of one seed beside them. Resume them with '
+        f'config.num_seeds={len(seeds)}, train a seed alone in its own folder (--workdir='
+        f'{os.path.join(workdir, seeds[0])}), pass --restart to move them aside and start '
+        'over, or choose another --workdir.')
 
 
 def record_config(config, workdir: str) -> None:

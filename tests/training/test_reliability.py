@@ -648,6 +648,47 @@ def test_a_second_trainer_on_the_same_workdir_is_refused(ring8_run, tmp_path):
   assert _steps(workdir)[-1] == 12
 
 
+def _seeds_config(num_seeds):
+  cfg = tiny.get_config()
+  cfg.data_placement, cfg.num_seeds = 'device', num_seeds
+  return cfg
+
+
+def test_seeds_trained_together_lock_their_folder(tmp_path):
+  import tensorflow_datasets as tfds
+  workdir = str(tmp_path / 'sweep')
+  # Another trainer (a --restart of the folder, say) holds the folder: the seeds are refused
+  # too, or that trainer would move their live folders aside.
+  with workdir_lib.lock(workdir), tfds.testing.mock_data(num_examples=64):
+    with pytest.raises(errors.WorkdirError, match=rf'{workdir} is in use by another trainer'):
+      loop.train(_seeds_config(2), workdir)
+  assert workdir_lib.seed_workdirs(workdir) == {}
+
+
+def test_the_number_of_seeds_of_a_workdir_is_compared_like_its_config(trained_tiny, tmp_path):
+  import tensorflow_datasets as tfds
+  one, legacy, two = (str(tmp_path / name) for name in ('one', 'legacy', 'two'))
+  shutil.copytree(trained_tiny, one)                    # a run of one seed
+  for path in (legacy, two):                            # seeds trained together
+    for seed in (0, 1):
+      shutil.copytree(trained_tiny, workdir_lib.seed_workdir(path, seed))
+  workdir_lib.write_config(_seeds_config(2), two)      # ... with the record of the folder
+  with tfds.testing.mock_data(num_examples=64):
+    for workdir, num_seeds, expected in [
+        (one, 2, 'config.num_seeds: 1 in the workdir, 2 now'),
+        (two, 3, 'config.num_seeds: 2 in the workdir, 3 now'),
+        (two, 1, 'config.num_seeds: 2 in the workdir, 1 now'),
+        (legacy, 1, f'{legacy} holds seeds trained together (seed_0, seed_1)')]:
+      with pytest.raises(errors.WorkdirError) as e:
+        loop.train(_seeds_config(num_seeds), workdir)
+      print(e.value)
+      assert expected in str(e.value) and '--restart' in str(e.value)
+      # Refused before anything is written: no new seed's folder, no run in the folder.
+      assert sorted(workdir_lib.seed_workdirs(workdir)) == ([] if workdir == one else [0, 1])
+      assert _steps(workdir) == ([2, 4] if workdir == one else [])
+  assert _steps(workdir_lib.seed_workdir(legacy, 0)) == [2, 4]
+
+
 def test_a_link_planted_as_the_lock_is_refused_and_its_target_untouched(tmp_path):
   # A workdir in a shared folder (/tmp): another user plants train.lock (or the log) as a
   # link to a file of ours, or to a name where a file would be created.
