@@ -7,10 +7,10 @@ the data order is a function of (seed, step), so a resumed run follows the same 
 (bitwise on CPU: a run killed and resumed any number of times ends with the parameters
 of an uninterrupted one; tests/test_reliability.py checks this with SIGKILL).
 
-Interruptions and faults (reliability.py, workdir.py): SIGTERM/SIGINT save a checkpoint
-at the current step and return; NaN/Inf losses or gradients stop the run before the
-next save (or skip the update, config.on_nonfinite='skip'); a workdir holding a run of
-another config is refused unless restart=True.
+Interruptions and faults (stop_signals.py, reliability.py, workdir.py): SIGTERM/SIGINT
+save a checkpoint at the current step and return; NaN/Inf losses or gradients stop the
+run before the next save (or skip the update, config.on_nonfinite='skip'); a workdir
+holding a run of another config is refused unless restart=True.
 """
 from __future__ import annotations
 
@@ -18,6 +18,7 @@ import contextlib
 import functools
 import os
 import time
+from typing import Optional
 
 import jax
 import numpy as np
@@ -32,6 +33,7 @@ from infogan_jax.training import parallel
 from infogan_jax.data import semi_supervised
 from infogan_jax.evaluation import plotting
 from infogan_jax.training import reliability
+from infogan_jax.training import stop_signals
 from infogan_jax import games
 from infogan_jax.training import workdir as workdir_lib
 from infogan_jax.errors import CheckpointError, ConfigError, WorkdirError
@@ -57,14 +59,16 @@ def save_samples(state, config, workdir: str, step: int) -> str:
                                    if state.spec.categorical else f'step {step}: samples')
 
 
-def train(config, workdir: str, restart: bool = False):
+def train(config, workdir: str, restart: bool = False,
+          stop: Optional[stop_signals.StopSignals] = None):
   """Trains (or resumes) in `workdir`; returns the final TrainState (with config.num_seeds
   > 1: the seeds' states stacked on a leading axis).
 
   A workdir holding a run of another config is refused (errors.WorkdirError) unless
   `restart=True`, which moves that run to workdir/replaced_<time>/. SIGTERM or SIGINT
   ends the run after the current step with a checkpoint at that step, and this function
-  returns normally. Errors the user can fix are errors.UserError, with a message naming
+  returns normally: while it runs, or from the moment `stop` (active StopSignals, which
+  train.py installs first thing) was entered. Errors the user can fix are errors.UserError, with a message naming
   the cause.
 
   config.num_seeds = S > 1 trains seeds config.seed .. config.seed + S - 1 in one program
@@ -83,7 +87,8 @@ def train(config, workdir: str, restart: bool = False):
   stacked = config.num_seeds > 1
 
   with contextlib.ExitStack() as cleanup:
-    stop = cleanup.enter_context(reliability.StopSignals())
+    if stop is None:
+      stop = cleanup.enter_context(stop_signals.StopSignals())
     if stacked:
       # The seeds' folder is a run too: held for the run's life (a --restart of it would
       # move the live seeds aside), its config.json compared (config.num_seeds among it)

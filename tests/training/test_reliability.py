@@ -15,6 +15,7 @@ import shutil
 import signal
 import subprocess
 import sys
+import time
 
 import jax
 import ml_collections
@@ -28,6 +29,7 @@ from infogan_jax import errors
 from infogan_jax.data import input_pipeline
 from infogan_jax.training import loop
 from infogan_jax.training import reliability
+from infogan_jax.training import stop_signals
 from infogan_jax import games
 from infogan_jax.training import workdir as workdir_lib
 
@@ -129,6 +131,36 @@ def test_sigterm_saves_a_checkpoint_flushes_logs_and_exits_zero(tmp_path):
   assert _records(workdir)[-1]['step'] == step       # the partial log interval, flushed
 
 
+def _catches_sigterm(pid):
+  """Whether process `pid` has a handler for SIGTERM (Linux: /proc/<pid>/status)."""
+  with open(f'/proc/{pid}/status') as f:
+    caught = next(line for line in f if line.startswith('SigCgt:')).split()[1]
+  return bool(int(caught, 16) >> (signal.SIGTERM - 1) & 1)
+
+
+@pytest.mark.skipif(not os.path.exists('/proc/self/maps'), reason='reads /proc (Linux)')
+@pytest.mark.parametrize('signum', [signal.SIGTERM, signal.SIGINT])
+def test_a_stop_signal_before_training_starts_exits_zero(tmp_path, signum):
+  """The handlers are in place before JAX is even imported: a signal during start-up
+  stops the run before its first step, without a traceback, with status 0."""
+  workdir = str(tmp_path / 'run')
+  proc = subprocess.Popen(
+      [sys.executable, 'train.py', '--config=configs/ring8.py', f'--workdir={workdir}'],
+      cwd=ROOT, env=_env(), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+  try:
+    while proc.poll() is None and not _catches_sigterm(proc.pid):
+      time.sleep(0.002)
+    with open(f'/proc/{proc.pid}/maps') as f:
+      jax_loaded = 'jaxlib' in f.read()
+    proc.send_signal(signum)
+    out, err = proc.communicate(timeout=120)
+  finally:
+    proc.kill()
+  assert not jax_loaded, 'the stop handlers came after JAX'
+  assert proc.returncode == 0 and 'Traceback' not in err, err[-2000:]
+  assert f'{signal.Signals(signum).name}: stopped at step 0' in out, out
+
+
 def test_sigint_stops_after_the_current_step_and_restores_handlers(tmp_path, monkeypatch):
   workdir = str(tmp_path / 'run')
   cfg = _ring8(num_train_steps=12, checkpoint_every_steps=0)
@@ -170,7 +202,7 @@ def test_a_second_signal_stops_waiting():
   # a non-interactive shell starts in the background inherits SIG_IGN. Start from it here.
   inherited = signal.signal(signal.SIGINT, signal.default_int_handler)
   try:
-    with reliability.StopSignals() as stop:
+    with stop_signals.StopSignals() as stop:
       signal.raise_signal(signal.SIGINT)
       assert stop.requested and stop.signal_name == 'SIGINT'
       with pytest.raises(KeyboardInterrupt):
