@@ -54,6 +54,7 @@ class MetricLogger:
     self._jsonl = open(workdir_lib.metrics_path(workdir), 'a',
                        opener=workdir_lib.open_no_link)   # never through a planted link
     if tensorboard:
+      workdir_lib.check_folder(workdir_lib.tensorboard_dir(workdir))
       try:
         self._writer = _EventWriter(workdir_lib.tensorboard_dir(workdir))
       except ImportError:

@@ -201,7 +201,7 @@ def open_no_link(path: str, flags: int) -> int:
   try:
     fd = os.open(path, flags | os.O_NOFOLLOW | os.O_NONBLOCK, 0o644)
   except OSError as e:
-    if e.errno not in (errno.ELOOP, errno.ENXIO):   # a link; a FIFO without a reader
+    if e.errno not in (errno.ELOOP, errno.ENXIO, errno.EISDIR):   # a link; a FIFO; a folder
       raise
     fd = None
   if fd is not None:
@@ -210,8 +210,16 @@ def open_no_link(path: str, flags: int) -> int:
       return fd
     os.close(fd)
   raise WorkdirError(f'{path} is a link or not a regular file: training does not write '
-                     'through it. Remove it if nobody planted it there, or use a --workdir '
-                     'of your own.')
+                     'through it. Move it away if nobody planted it there, or use a '
+                     '--workdir of your own.')
+
+
+def check_folder(path: str) -> None:
+  """Refuses (WorkdirError) a folder training writes into that is a link or a file."""
+  if os.path.islink(path) or (os.path.lexists(path) and not os.path.isdir(path)):
+    raise WorkdirError(f'{path} is a link or not a folder: training writes its files in a '
+                       'folder there. Move it away if nobody planted it there, or use a '
+                       '--workdir of your own.')
 
 
 @contextlib.contextmanager
@@ -342,9 +350,9 @@ def _check_layout(config, workdir: str) -> None:
   if config.num_seeds > 1 and has_run(workdir):
     raise WorkdirError(
         f'{workdir} holds a run of one seed (its {CHECKPOINTS}/), and config.num_seeds='
-        f'{config.num_seeds} would train seeds in {SEED_PREFIX}<n>/ folders beside it. Resume '
-        'it with config.num_seeds=1, pass --restart to move it aside and start over, or '
-        'choose another --workdir.')
+        f'{config.num_seeds} would train seeds in {SEED_PREFIX}<n>/ folders beside it. '
+        'Resume it with config.num_seeds=1, pass --restart to move it aside and start over, '
+        'or choose another --workdir.')
   if config.num_seeds == 1 and seeds:
     raise WorkdirError(
         f'{workdir} holds seeds trained together ({listed(seeds, 8, ", ")}), and '

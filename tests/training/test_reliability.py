@@ -530,9 +530,14 @@ def test_missing_dataset_fails_at_once_offline(tmp_path, monkeypatch):
     loop.train(cfg, str(tmp_path / 'run'))
 
 
-def test_full_disk_at_save_time_is_a_one_line_error(tmp_path):
-  """A file-size limit stands in for a full disk (the same failed write; no mount needed)."""
+@pytest.mark.parametrize('log_fits', [True, False])
+def test_full_disk_at_save_time_is_a_one_line_error(tmp_path, log_fits):
+  """A file-size limit stands in for a full disk (the same failed write; no mount needed).
+  On a really full disk errors.log cannot be written either (a folder in its place stands
+  in for that): the tracebacks are then dropped, not printed above the line."""
   workdir = str(tmp_path / 'run')
+  if not log_fits:
+    os.makedirs(os.path.join(workdir, 'errors.log'))
   command = [sys.executable, 'train.py', '--config=configs/ring8.py', f'--workdir={workdir}',
              '--config.num_train_steps=30', '--config.checkpoint_every_steps=10',
              '--config.log_every_steps=10']
@@ -548,10 +553,13 @@ def test_full_disk_at_save_time_is_a_one_line_error(tmp_path):
   assert '[Errno 27] File too large' in last and 'no checkpoint was completed' in last
   assert _steps(workdir) == []
   # orbax's threads report the failure in dozens of tracebacks: they go to the log.
-  assert 'Traceback' not in proc.stderr
-  assert last.endswith(f'(details: {os.path.join(workdir, "errors.log")})')
-  with open(os.path.join(workdir, 'errors.log')) as f:
-    assert 'File too large' in f.read()
+  assert 'Traceback' not in proc.stderr and 'Event loop is closed' not in proc.stderr
+  if log_fits:
+    assert last.endswith(f'(details: {os.path.join(workdir, "errors.log")})')
+    with open(os.path.join(workdir, 'errors.log')) as f:
+      assert 'File too large' in f.read()
+  else:
+    assert last.endswith('re-run the same command to resume.')
 
 
 def _cli(*args, limit_kb=None, timeout=300):
@@ -585,7 +593,9 @@ def test_a_missing_or_broken_config_file_is_one_line_with_status_2(tmp_path):
   broken = tmp_path / 'broken.py'
   broken.write_text('def get_config(:\n')
   for path, expected in [(tmp_path / 'nope.py', 'does not exist'),
-                         (broken, 'cannot be loaded: SyntaxError')]:
+                         (broken, 'cannot be loaded: SyntaxError'),
+                         ('configs/ring8.py:x', 'cannot be loaded: TypeError: get_config() '
+                                                'takes 0 positional arguments')]:
     proc = _cli(f'--config={path}', f'--workdir={tmp_path / "run"}')
     print(proc.stderr)
     assert proc.returncode == 2 and len(proc.stderr.strip().splitlines()) == 1
@@ -719,6 +729,18 @@ def test_the_number_of_seeds_of_a_workdir_is_compared_like_its_config(trained_ti
       assert sorted(workdir_lib.seed_workdirs(workdir)) == ([] if workdir == one else [0, 1])
       assert _steps(workdir) == ([2, 4] if workdir == one else [])
   assert _steps(workdir_lib.seed_workdir(legacy, 0)) == [2, 4]
+
+
+@pytest.mark.parametrize('name, make', [('metrics.jsonl', os.makedirs),
+                                        ('tensorboard', lambda p: open(p, 'w').close())])
+def test_a_log_path_of_the_wrong_kind_is_named(tmp_path, name, make):
+  workdir = tmp_path / 'run'
+  workdir.mkdir()
+  make(str(workdir / name))   # a folder where a file goes, or the other way round
+  with pytest.raises(errors.WorkdirError) as e:
+    loop.train(_ring8(num_train_steps=2), str(workdir))
+  print(e.value)
+  assert str(workdir / name) in str(e.value) and '\n' not in str(e.value)
 
 
 def test_a_link_planted_as_the_lock_is_refused_and_its_target_untouched(tmp_path):
