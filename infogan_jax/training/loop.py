@@ -68,8 +68,8 @@ def train(config, workdir: str, restart: bool = False,
   `restart=True`, which moves that run to workdir/replaced_<time>/. SIGTERM or SIGINT
   ends the run after the current step with a checkpoint at that step, and this function
   returns normally: while it runs, or from the moment `stop` (active StopSignals, which
-  train.py installs first thing) was entered. Errors the user can fix are errors.UserError, with a message naming
-  the cause.
+  train.py installs first thing) was entered. Errors the user can fix are
+  errors.UserError, with a message naming the cause.
 
   config.num_seeds = S > 1 trains seeds config.seed .. config.seed + S - 1 in one program
   (in turn on CPU, under jax.vmap elsewhere: parallel.seeds_in_turn), each in its own workdir,
