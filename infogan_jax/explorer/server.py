@@ -32,6 +32,7 @@ import http.server
 import io
 import ipaddress
 import json
+import os
 import re
 import socket
 import threading
@@ -100,13 +101,24 @@ class Explorer:
       steps = self.steps()
       step = steps[-1] if steps else None
     with self._lock:
-      if step is not None and step in self._models:
-        return self._models[step]
+      cached = self._models.get(self._checkpoint(step))
+      if cached is not None:
+        return cached
       model = api.load(self.workdir, self.config, step)   # names what is missing
-      self._models[model.step] = model
+      self._models[self._checkpoint(model.step)] = model
       while len(self._models) > 3:   # two checkpoints to compare, and the latest
         self._models.pop(next(iter(self._models)))
       return model
+
+  def _checkpoint(self, step: Optional[int]):
+    """What a cached model is the model of: the step's checkpoint folder itself, not its
+    number (a --restart of the workdir writes another model's checkpoints at the same
+    steps); None if there is none."""
+    try:
+      folder = os.stat(os.path.join(workdir_lib.checkpoint_dir(self.workdir), str(step)))
+    except (OSError, ValueError):
+      return None
+    return step, folder.st_dev, folder.st_ino, folder.st_mtime_ns
 
   def info(self) -> dict:
     try:

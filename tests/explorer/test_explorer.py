@@ -114,6 +114,20 @@ def test_points_runs_show_the_plane_and_refuse_uploads(ring8_run):
   assert status == 400 and '2-D points' in answer['error']
 
 
+def test_after_a_restart_the_explorer_serves_the_new_run(ring8_run, tmp_path):
+  workdir = str(tmp_path / 'run')
+  shutil.copytree(ring8_run[0], workdir)
+  ex = explorer.Explorer(workdir)
+  assert _call(ex, 'GET', '/api/info')[1]['categorical'] == [8]
+  config = ring8.get_config()   # another model, its checkpoint at the same step
+  config.latent.categorical, config.num_train_steps, config.log_every_steps = (4,), 10, 5
+  loop.train(config, workdir, restart=True)
+  info = _call(ex, 'GET', '/api/info')[1]
+  assert info['categorical'] == [4] and info['step'] == 10
+  status, answer = _call(ex, 'POST', '/api/generate', {'cat': [3], 'cont': []})
+  assert status == 200, answer
+
+
 def test_a_guided_code_is_labelled_and_a_run_without_checkpoints_is_named(tmp_path):
   empty = str(tmp_path / 'empty')
   os.makedirs(empty)
