@@ -114,7 +114,12 @@ def train(config, workdir: str, restart: bool = False,
     stop_check_every = 1 if jax.process_count() == 1 else max(config.log_every_steps, 10)
     where = workdir if not stacked else f'{workdir} (seeds {runs[0].config.seed}..' \
                                         f'{runs[-1].config.seed})'
-    print(f'Training steps {start_step}..{config.num_train_steps} in {where}', flush=True)
+    if start_step >= config.num_train_steps:
+      print(f'{where} is already at step {start_step} (config.num_train_steps='
+            f'{config.num_train_steps}): nothing to train. Raise --config.num_train_steps to '
+            'train further.', flush=True)
+    else:
+      print(f'Training steps {start_step}..{config.num_train_steps} in {where}', flush=True)
     last_time, last_step = time.perf_counter(), start_step
     stopped_by, next_stop_check = None, start_step
     in_flight = reliability.CallsInFlight()

@@ -398,6 +398,16 @@ def test_checkpoint_of_another_model_without_config_json(ring8_run, tmp_path):
     assert json.load(f)['num_train_steps'] == 12
 
 
+def test_a_run_already_past_its_steps_says_so(ring8_run, tmp_path, capsys):
+  workdir = _copy(ring8_run, tmp_path)
+  for steps in (5, 10):
+    state = loop.train(_ring8(num_train_steps=steps), workdir)
+    assert int(state.step) == 10 and _steps(workdir) == [5, 10]
+    out = capsys.readouterr().out
+    assert (f'{workdir} is already at step 10 (config.num_train_steps={steps}): nothing to '
+            'train') in out and 'Training steps' not in out, out
+
+
 def test_a_failed_start_leaves_the_recorded_config_alone(ring8_run, tmp_path, monkeypatch):
   workdir = _copy(ring8_run, tmp_path)
   path = os.path.join(workdir, 'config.json')
