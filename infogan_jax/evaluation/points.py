@@ -2,8 +2,9 @@
 since there are no digits to classify and no factors to recover.
 
 Generated points coloured by category over the real ones; D's decision surface at every
-checkpoint the run kept (those a live trainer deletes meanwhile left out), with the real points and that checkpoint's generated points on
-it (where D pushes G, and how that changed); and the training's sample plots side by side.
+checkpoint the run kept (less those a live trainer deletes meanwhile), with the real points
+and that checkpoint's generated points on it (where D pushes G, and how that changed); and
+the training's sample plots side by side.
 """
 from __future__ import annotations
 

@@ -3,9 +3,9 @@
 One page (page.html, a static file beside this module) with a control per code: a button
 row per categorical code, a slider per continuous code over [-2, 2], a reseed button and a
 slider that interpolates the noise between two seeds; a grid (one row per value of the
-first categorical code, ten noise draws) and one large sample follow every move. An upload box shows Q's inferred
-codes and D's probability for a real image. For 2-D toy runs (ring8) the grid is the
-plane, points coloured by category.
+first categorical code, ten noise draws) and one large sample follow every move. An
+upload box shows Q's inferred codes and D's probability for a real image. For 2-D toy
+runs (ring8) the grid is the plane, points coloured by category.
 
 The server is the standard library's `http.server` (ThreadingHTTPServer): a page and
 three JSON endpoints need nothing more, and it adds no dependency. Pillow (installed with
@@ -101,11 +101,14 @@ class Explorer:
       steps = self.steps()
       step = steps[-1] if steps else None
     with self._lock:
-      cached = self._models.get(self._checkpoint(step))
-      if cached is not None:
-        return cached
+      key = self._checkpoint(step)
+      if key is not None and key in self._models:
+        return self._models[key]
       model = api.load(self.workdir, self.config, step)   # names what is missing
-      self._models[self._checkpoint(model.step)] = model
+      key = self._checkpoint(model.step)
+      if key is None:   # deleted meanwhile (a trainer rotating its checkpoints)
+        return model
+      self._models[key] = model
       while len(self._models) > 3:   # two checkpoints to compare, and the latest
         self._models.pop(next(iter(self._models)))
       return model
