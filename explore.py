@@ -42,6 +42,7 @@ def main(argv):
     except OSError as e:   # the port is taken, say
       cli.fail('explore.py', f'cannot serve on {FLAGS.host}:{FLAGS.port}: {e.strerror or e}')
     host, port = server.server_address[:2]
+    host = f'[{host}]' if ':' in host else host   # an IPv6 address in a URL
     print(f'Explorer for {FLAGS.workdir} on http://{host}:{port}/ (Ctrl-C stops it)',
           flush=True)
     try:

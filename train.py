@@ -13,10 +13,15 @@ Every local device is used. On several hosts, run the same command on each with
 mpirun, or with --distributed on Cloud TPU pods): see README.md, "Multiple devices and
 hosts".
 """
-from absl import app, flags, logging
-from ml_collections import config_flags
+# First of all: from here on SIGTERM and Ctrl-C ask the run to stop (it stops before its
+# first step if they come during start-up) instead of ending the process mid-import.
+from infogan_jax.training import stop_signals
+STOP = stop_signals.StopSignals().__enter__()
 
-from infogan_jax import cli
+from absl import app, flags, logging  # noqa: E402
+from ml_collections import config_flags  # noqa: E402
+
+from infogan_jax import cli  # noqa: E402
 
 FLAGS = flags.FLAGS
 config_flags.DEFINE_config_file('config', None, 'Path to a config file (configs/*.py).',
@@ -57,7 +62,7 @@ def main(argv):
   if advice and jax.process_index() == 0:
     print(advice, flush=True)
   cli.run('train.py', FLAGS.workdir,
-          lambda: loop.train(FLAGS.config, FLAGS.workdir, restart=FLAGS.restart))
+          lambda: loop.train(FLAGS.config, FLAGS.workdir, restart=FLAGS.restart, stop=STOP))
 
 
 if __name__ == '__main__':

@@ -20,10 +20,12 @@ from __future__ import annotations
 import functools
 import json
 import os
+from collections.abc import Mapping
 from typing import Optional
 
 import jax
 import jax.numpy as jnp
+import ml_collections
 import numpy as np
 
 from infogan_jax.training import checkpointing
@@ -35,6 +37,12 @@ from infogan_jax.training import workdir as workdir_lib
 from infogan_jax.errors import (CheckpointError, CheckpointMismatchError, EvaluationError,
                                 InputError, WorkdirError)
 from infogan_jax.networks.latents import Latents
+
+
+# What one generate() call may return: float32 images, on the host. Far more than a batch
+# ever needs, and below what fills a machine (MNIST's 10**7 images would be 31 GB, after a
+# minute of work); more is asked for in parts (the message says how).
+MAX_GENERATE_BYTES = 4 * 2**30
 
 
 class Model:
@@ -126,7 +134,7 @@ class InfoGAN(Model):
       name, first = next(iter(given.items()))
       n = len(_array(name, first))
     n = _count('n', n)
-    sampled = self.spec.sample(rng, n)
+    sampled = self.spec.sample(_key(rng), n)
     if noise is not None:
       sampled = sampled._replace(noise=jnp.asarray(
           self._floats('noise', noise, n, self.spec.noise_dim, 'config.latent.noise_dim')))
@@ -142,17 +150,35 @@ class InfoGAN(Model):
 
   def generate(self, rng=None, n: Optional[int] = None, noise=None, cat=None, cont=None,
                latents: Optional[Latents] = None, batch_size: int = 1000) -> np.ndarray:
-    """Images [n, H, W, C] in the generator's output range (models.output_range)."""
+    """Images [n, H, W, C] in the generator's output range (models.output_range), made
+    `batch_size` at a time and gathered on the host. `rng`: a JAX key, or an integer seed
+    for jax.random.key(seed) (default 0); `latents`: a Latents, or (noise, cat, cont).
+    At most MAX_GENERATE_BYTES of images a call (InputError beyond, before any work)."""
     batch_size = _count('batch_size', batch_size)
     if latents is None:
-      rng = jax.random.key(0) if rng is None else rng
+      if n is not None:   # before the latents of n images are drawn
+        self._check_output_size(_count('n', n))
       latents = self.latents(rng, n, noise, cat, cont)
     else:
-      latents = self._checked_latents(latents)
+      latents = self._checked_latents(_as_latents(latents))
     n = latents.noise.shape[0]
-    out = [games.generate(self.state, jax.tree.map(lambda x: x[i:i + batch_size], latents))
-           for i in range(0, n, batch_size)]
-    return np.concatenate([np.asarray(o) for o in out])
+    self._check_output_size(n)
+    out = np.empty((n,) + self.image_shape, np.float32)
+    for i in range(0, n, batch_size):   # one batch on the device at a time
+      out[i:i + batch_size] = np.asarray(games.generate(
+          self.state, jax.tree.map(lambda x: x[i:i + batch_size], latents)))
+    return out
+
+  def _check_output_size(self, n: int) -> None:
+    per_image = 4 * int(np.prod(self.image_shape))
+    most = MAX_GENERATE_BYTES // per_image
+    if n > most:
+      raise InputError(
+          f'generate(n={n}) would return {n * per_image / 2**30:.1f} GiB; one call returns '
+          f'at most {most} images of this run ({MAX_GENERATE_BYTES // 2**30} GiB, '
+          'api.MAX_GENERATE_BYTES): generate them in parts and keep or reduce each, e.g. '
+          'for i in range(parts): images = model.generate(jax.random.fold_in(key, i), '
+          'n=100000)')
 
   def raw_outputs(self, images, batch_size: int = 1000):
     """(D's logits [N], Q's split output: logits and means) for many images, batched;
@@ -255,6 +281,32 @@ class InfoGAN(Model):
         jnp.asarray(self._floats('latents.cont', latents.cont, n, self.spec.continuous,
                                  'config.latent.continuous')))
 
+def _key(rng):
+  """A JAX key from `rng`: None (key 0), an integer seed, or a key (typed, or raw uint32[2]
+  as jax.random.PRNGKey makes)."""
+  if rng is None:
+    return jax.random.key(0)
+  if isinstance(rng, (int, np.integer)) and not isinstance(rng, (bool, np.bool_)):
+    if 0 <= rng < 2**32:
+      return jax.random.key(int(rng))
+  elif isinstance(rng, (jax.Array, np.ndarray)):
+    if jnp.issubdtype(rng.dtype, jax.dtypes.prng_key) and rng.shape == ():
+      return rng
+    if rng.dtype == np.uint32 and rng.shape == (2,):
+      return jax.random.wrap_key_data(rng)
+  shown = (f'an array of shape {list(rng.shape)} and dtype {rng.dtype}'
+           if hasattr(rng, 'shape') and hasattr(rng, 'dtype') else repr(rng)[:60])
+  raise InputError(f'rng must be a JAX key (jax.random.key(0)) or an integer seed in '
+                   f'[0, 2^32), got {shown}')
+
+
+def _as_latents(latents) -> Latents:
+  if isinstance(latents, tuple) and len(latents) == 3:   # a Latents is a tuple too
+    return Latents(*latents)
+  raise InputError('latents must be a Latents (noise, cat, cont), as model.latents(rng, n) '
+                   f'makes, or a tuple of those three arrays; got {type(latents).__name__}')
+
+
 def _array(name, values):
   try:
     return np.asarray(values)
@@ -280,8 +332,21 @@ def load(workdir: str, config=None, step: Optional[int] = None) -> Model:
   the config the run recorded. A `config` given instead must agree with the recorded one
   on the model (workdir.MODEL_FIELDS); for a workdir without config.json it is the only
   description of the model. A checkpoint that fails its integrity check is refused, as
-  training refuses it. Raises errors.EvaluationError."""
-  workdir = os.path.expanduser(workdir)
+  training refuses it. Raises errors.InputError for arguments that cannot work (a workdir
+  that is not a folder, a config that is not one), errors.EvaluationError for a workdir
+  that cannot be loaded."""
+  if isinstance(workdir, bytes) or not isinstance(workdir, (str, os.PathLike)):
+    raise InputError(f'workdir must be the path of a training workdir (a folder train.py '
+                     f'wrote), got {workdir!r}')
+  workdir = os.path.expanduser(os.fspath(workdir))
+  if not os.path.isdir(workdir):
+    raise InputError(f'workdir {workdir} ' + ('is a file, not a folder' if os.path.exists(
+        workdir) else 'does not exist') + ': give the --workdir of a train.py run')
+  if isinstance(config, Mapping) and not isinstance(config, ml_collections.ConfigDict):
+    config = ml_collections.ConfigDict(config)
+  if config is not None and not isinstance(config, ml_collections.ConfigDict):
+    raise InputError('config must be an ml_collections.ConfigDict (a get_config() of '
+                     f'configs/) or a dict of one, got {type(config).__name__}')
   seeds = workdir_lib.seed_workdirs(workdir)
   if seeds and not workdir_lib.has_run(workdir):
     raise EvaluationError(

@@ -46,6 +46,8 @@ def flags_parser(program: str) -> Callable:
         # use: use it here, inside the try.
         getattr(flags.FLAGS.config, 'keys', None)
     except flags.Error as e:
+      if 'Traceback (most recent call last)' in str(e):   # config_flags: the file's failure
+        fail(program, _config_file_problem(argv, str(e).strip().splitlines()[-1]))
       fail(program, f'{str(e).rstrip(".")}. `python {program} --helpshort` lists the flags.')
     except Exception as e:   # the config file, or an override naming no field
       fail(program, _config_problem(argv, e))
@@ -67,14 +69,26 @@ def _config_problem(argv, e: BaseException) -> str:
     flag = next(o for o in overrides if missing.group(1) in o.split('.'))
     hint = text[len(missing.group(0)):].strip()
     return f'{flag}: the config has no field {missing.group(1)!r}. {hint}'.strip()
-  path = next((a.split('=', 1)[1] for a in argv[1:] if a.startswith('--config=')),
-              '(--config)')
   if 'No such file' in text:
-    return f'the config file {path} does not exist (configs/ holds the shipped ones).'
+    return (f'the config file {_config_path(argv)} does not exist (configs/ holds the '
+            'shipped ones).')
   first = text.split(' Attempted ')[0] if 'Attempted' in text else text
-  return (f'the config file {path} cannot be loaded: {type(e).__name__}: {first[:300]}. It '
+  return _config_file_problem(argv, f'{type(e).__name__}: {first}')
+
+
+def _config_path(argv) -> str:
+  return next((a.split('=', 1)[1] for a in argv[1:] if a.startswith('--config=')),
+              '(--config)')
+
+
+def _config_file_problem(argv, reason: str) -> str:
+  """One line: the config file (--config=path[:arguments]) did not give a config."""
+  path = _config_path(argv)
+  arguments = (" (what follows ':' is passed to get_config)"
+               if ':' in os.path.basename(path) else '')
+  return (f'the config file {path} cannot be loaded: {" ".join(reason.split())[:300]}. It '
           'must be a Python file with get_config() returning an ml_collections.ConfigDict '
-          '(see configs/).')
+          f'(see configs/){arguments}.')
 
 
 class _ThreadErrors(logging.Filter):
@@ -101,16 +115,19 @@ class ErrorLog:
     self.path, self.used = path, False
 
   def write(self, text: str) -> bool:
-    """Appends `text`; False if there is no log, it cannot be written, or its folder holds
-    no run."""
+    """Appends `text`. True if that is taken care of: written, or dropped because the log
+    of a run cannot be written (a really full disk: the one-line error that ends the run
+    says what to fix, and a console of tracebacks would bury it; errors.log a link).
+    False if there is no log or its folder holds no run: the caller prints `text`."""
     if self.path is None or not _is_run(os.path.dirname(self.path) or '.'):
       return False
+    from infogan_jax.training import workdir as workdir_lib
     try:
-      with open(self.path, 'a') as f:
+      with open(self.path, 'a', opener=workdir_lib.open_no_link) as f:
         f.write(f'--- {time.strftime("%Y-%m-%d %H:%M:%S")} ({threading.current_thread().name})'
                 f'\n{text.rstrip()}\n')
-    except OSError:
-      return False
+    except (OSError, errors.WorkdirError):   # (never written through a link)
+      return True
     self.used = True
     return True
 

@@ -117,7 +117,7 @@ def exit_with(error: UserError, program: str, log_path: Optional[str] = None,
   try:
     if log_path is None:
       raise OSError
-    log = os.open(log_path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
+    log = os.open(log_path, os.O_WRONLY | os.O_APPEND | os.O_CREAT | os.O_NOFOLLOW, 0o644)
     text = ''.join(traceback.format_exception(error))
     os.write(log, f'--- {time.strftime("%Y-%m-%d %H:%M:%S")} {program}: {error}\n'
                   f'{text}'.encode(errors='replace'))

@@ -115,3 +115,46 @@ def test_load_rereads_the_latest_checkpoint_when_a_trainer_rotates_it_away(train
     return real(mngr, state, step)
   monkeypatch.setattr(checkpointing, 'restore', restore)
   assert api.load(trained_tiny).step == 4 and asked == [6, 4]
+
+
+def test_rng_latents_and_load_arguments_are_checked_by_name(trained_tiny, tmp_path):
+  model = api.load(trained_tiny)
+  # rng: a JAX key (typed or raw), or an integer seed standing for jax.random.key(seed).
+  expected = model.generate(jax.random.key(3), n=2)
+  np.testing.assert_array_equal(model.generate(rng=3, n=2), expected)
+  np.testing.assert_array_equal(model.generate(jax.random.PRNGKey(3), n=2), expected)
+  for rng in ('abc', np.zeros(3), 1.5, True, -1, jax.random.split(jax.random.key(0))):
+    with pytest.raises(errors.InputError, match='rng must be a JAX key'):
+      model.generate(rng=rng, n=2)
+  # latents: a Latents, or the same three arrays as a plain tuple.
+  latents = model.latents(jax.random.key(0), 2)
+  np.testing.assert_array_equal(model.generate(latents=tuple(latents)),
+                                model.generate(latents=latents))
+  for bad in ((1, 2), 'noise', np.zeros((2, 8))):
+    with pytest.raises(errors.InputError, match=r'latents must be a Latents \(noise, cat, '):
+      model.generate(latents=bad)
+  # load: the workdir must be a folder; a config a ConfigDict (or a dict of one).
+  a_file = tmp_path / 'a_file'
+  a_file.write_text('')
+  for workdir, message in [(str(tmp_path / 'nope'), 'does not exist'),
+                           (str(a_file), 'is a file, not a folder'),
+                           (None, 'workdir must be the path'), (3, 'workdir must be the path')]:
+    with pytest.raises(errors.InputError, match=message):
+      api.load(workdir)
+  with pytest.raises(errors.InputError, match='config must be an ml_collections.ConfigDict'):
+    api.load(trained_tiny, config=['tiny'])
+  assert api.load(trained_tiny, config=tiny.get_config().to_dict()).step == 4
+
+
+def test_generate_refuses_more_than_one_call_may_return_and_says_how(trained_tiny,
+                                                                      monkeypatch):
+  from infogan_jax import games
+  model = api.load(trained_tiny)
+  most = api.MAX_GENERATE_BYTES // (4 * 28 * 28)
+  monkeypatch.setattr(games, 'generate', lambda *a: pytest.fail('it started generating'))
+  for n in (10**7, most + 1):
+    with pytest.raises(errors.InputError) as e:
+      model.generate(n=n)
+    print(e.value)
+    assert f'generate(n={n})' in str(e.value) and f'at most {most} images' in str(e.value)
+    assert 'in parts' in str(e.value)

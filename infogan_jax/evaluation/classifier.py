@@ -24,7 +24,7 @@ import optax
 
 from infogan_jax.data import input_pipeline
 from infogan_jax.networks import models
-from infogan_jax.errors import ClassifierMissingError
+from infogan_jax.errors import ClassifierMissingError, EvaluationError
 
 WEIGHTS = 'classifier.msgpack'
 META = 'classifier.json'
@@ -110,10 +110,20 @@ def load(config, dataset: str = 'mnist'):
         f'No {dataset} classifier at {path} (from config.eval.classifier_dir). Train it once '
         f'with:\n  {command} [--config.data_dir=... --config.manual_dir=...]')
   template = MnistCNN().init(jax.random.key(0), jnp.zeros((1, 28, 28, 1)))['params']
-  with open(path, 'rb') as f:
-    params = flax.serialization.from_bytes(template, f.read())
-  with open(os.path.join(out, META)) as f:
-    return params, json.load(f)
+  try:
+    with open(path, 'rb') as f:
+      params = flax.serialization.from_bytes(template, f.read())
+    if jax.tree.map(np.shape, params) != jax.tree.map(np.shape, template):
+      raise ValueError('its arrays have other shapes than the classifier has')
+    with open(os.path.join(out, META)) as f:
+      meta = json.load(f)
+    float(meta['test_accuracy'])
+  except Exception as e:   # msgpack, flax, json: any way the cached files fail to decode
+    reason = ' '.join(f'{type(e).__name__}: {e}'.split())[:200]
+    raise EvaluationError(
+        f'the MNIST classifier in {out} (config.eval.classifier_dir) cannot be read '
+        f'({reason}): train it again with {TRAIN_COMMAND}') from None
+  return params, meta
 
 
 def predict(params, images, output_activation: str = 'tanh', unit_range: bool = False,

@@ -2,8 +2,9 @@
 since there are no digits to classify and no factors to recover.
 
 Generated points coloured by category over the real ones; D's decision surface at every
-checkpoint the run kept, with the real points and that checkpoint's generated points on
-it (where D pushes G, and how that changed); and the training's sample plots side by side.
+checkpoint the run kept (less those a live trainer deletes meanwhile), with the real points
+and that checkpoint's generated points on it (where D pushes G, and how that changed); and
+the training's sample plots side by side.
 """
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ import jax
 
 from infogan_jax import api
 from infogan_jax.data import input_pipeline
+from infogan_jax.errors import EvaluationError
 from infogan_jax.evaluation import figures as figures_lib
 from infogan_jax.evaluation import inspection
 from infogan_jax.evaluation import plotting
@@ -42,8 +44,14 @@ class PointFigures:
         os.path.join(self.out_dir, 'samples.png'), real=real,
         title=f'step {model.step}: colour = categorical code')}
     panels = []
-    for step in checkpointing.complete_steps(workdir_lib.checkpoint_dir(self.workdir)):
-      at_step = model if step == model.step else api.load(self.workdir, self.config, step)
+    checkpoints = workdir_lib.checkpoint_dir(self.workdir)
+    for step in checkpointing.complete_steps(checkpoints):
+      try:
+        at_step = model if step == model.step else api.load(self.workdir, self.config, step)
+      except EvaluationError:
+        if not os.path.isdir(os.path.join(checkpoints, str(step))):
+          continue   # a live trainer rotated it away (keep_checkpoints) since it was listed
+        raise
       axis, probs = inspection.decision_surface(at_step.state, *PLANE)
       panels.append((step, axis, probs, real, at_step.generate(jax.random.key(5), n=1000)))
     if panels:

@@ -1,11 +1,11 @@
 """A latent-code explorer in the browser: `python explore.py --workdir=runs/mnist`.
 
-One page (page.html, a static file beside this module) with a control per code: a button row per categorical code, a
-slider per continuous code over [-2, 2], a reseed button and a slider that interpolates
-the noise between two seeds; a grid (one row per value of the first categorical code, ten
-noise draws) and one large sample follow every move. An upload box shows Q's inferred
-codes and D's probability for a real image. For 2-D toy runs (ring8) the grid is the
-plane, points coloured by category.
+One page (page.html, a static file beside this module) with a control per code: a button
+row per categorical code, a slider per continuous code over [-2, 2], a reseed button and a
+slider that interpolates the noise between two seeds; a grid (one row per value of the
+first categorical code, ten noise draws) and one large sample follow every move. An
+upload box shows Q's inferred codes and D's probability for a real image. For 2-D toy
+runs (ring8) the grid is the plane, points coloured by category.
 
 The server is the standard library's `http.server` (ThreadingHTTPServer): a page and
 three JSON endpoints need nothing more, and it adds no dependency. Pillow (installed with
@@ -13,7 +13,10 @@ matplotlib) encodes the PNGs. Everything is served from here: the page works off
 
 `Explorer.handle(method, path, body)` answers a request without a network (the tests call
 it directly); every problem becomes a JSON {"error": message} with status 400 (404 for an
-unknown path), and the server keeps running.
+unknown path, 413 for too much), and the server keeps running. On the network
+(`make_server`) a request must also name this server in its Host and, if it has one, its
+Origin (403 otherwise: no other web page can drive it, or read it by DNS rebinding), and
+its body is read up to its Content-Length within MAX_UPLOAD_BYTES; IPv6 loopback too.
 
     GET  /                the page
     GET  /api/info        the run: latent layout, checkpoints, labels of a guided code
@@ -37,8 +40,13 @@ import http.server
 import io
 import ipaddress
 import json
+import os
+import re
+import socket
 import threading
 import time
+import urllib.parse
+import warnings
 from typing import Optional
 
 import numpy as np
@@ -54,7 +62,19 @@ from infogan_jax.networks.latents import TRAVERSAL_RANGE, Latents
 CONT_RANGE = TRAVERSAL_RANGE   # the sliders' range, and what /api/generate accepts
 GRID_COLUMNS = 10          # noise draws per row of the grid
 POINTS_PER_CATEGORY = 60   # 2-D runs: points drawn per category in the plane
+# What one request may make the server hold. The body is read from the socket up to these
+# sizes, whatever its Content-Length says: an upload (an image file), or a JSON request
+# (the page's are a few hundred bytes, nested two deep).
 MAX_UPLOAD_BYTES = 10 * 2**20
+MAX_JSON_BYTES = 64 * 2**10
+MAX_JSON_DEPTH = 8
+# An upload's pixels, checked from its header before it is decoded: a small file can
+# state any size (a 389 KB PNG of 20000x20000). 4096x4096 holds any photo of a digit;
+# decoding it takes at most 64 MB, and at most MAX_DECODING uploads are decoded at once.
+MAX_UPLOAD_PIXELS = 4096 * 4096
+MAX_DECODING = 2
+# Connections the kernel queues while every thread is busy (a page's burst of requests).
+LISTEN_BACKLOG = 128
 # The page: a static file of the package (HTML, CSS and JavaScript, no external assets).
 PAGE = importlib.resources.files(__package__).joinpath('page.html').read_bytes()
 TRANSLATION_PAGE = importlib.resources.files(__package__).joinpath(
@@ -63,7 +83,12 @@ LOOPBACK_HOSTS = ('127.0.0.1', 'localhost', '::1')
 
 
 class RequestError(ValueError):
-  """A request the page (or a user of the API) can fix: answered with status 400."""
+  """A request the page (or a user of the API) can fix: answered with `status` (400
+  unless said)."""
+
+  def __init__(self, message: str, status: int = 400):
+    super().__init__(message)
+    self.status = status
 
 
 class Explorer:
@@ -74,6 +99,7 @@ class Explorer:
     self.workdir, self.config = workdir, config
     self._models = {}
     self._noise = {}
+    self._test_sets = {}   # CycleGAN's test images, by dataset
     self._lock = threading.Lock()
 
   # --- the run ------------------------------------------------------------------------
@@ -86,13 +112,27 @@ class Explorer:
       steps = self.steps()
       step = steps[-1] if steps else None
     with self._lock:
-      if step is not None and step in self._models:
-        return self._models[step]
+      key = self._checkpoint(step)
+      if key is not None and key in self._models:
+        return self._models[key]
       model = api.load(self.workdir, self.config, step)   # names what is missing
-      self._models[model.step] = model
+      key = self._checkpoint(model.step)
+      if key is None:   # deleted meanwhile (a trainer rotating its checkpoints)
+        return model
+      self._models[key] = model
       while len(self._models) > 3:   # two checkpoints to compare, and the latest
         self._models.pop(next(iter(self._models)))
       return model
+
+  def _checkpoint(self, step: Optional[int]):
+    """What a cached model is the model of: the step's checkpoint folder itself, not its
+    number (a --restart of the workdir writes another model's checkpoints at the same
+    steps); None if there is none."""
+    try:
+      folder = os.stat(os.path.join(workdir_lib.checkpoint_dir(self.workdir), str(step)))
+    except (OSError, ValueError):
+      return None
+    return step, folder.st_dev, folder.st_ino, folder.st_mtime_ns
 
   def info(self) -> dict:
     try:
@@ -182,12 +222,11 @@ class Explorer:
   # --- CycleGAN's translations -----------------------------------------------------------
   def _test_images(self, model, domain: str):
     """(uint8 images, labels) of a domain's test split, read once."""
-    key = ('test', domain)
-    if key not in self._noise:
-      data = input_pipeline.DataSettings.from_config(model.config)
-      self._noise[key] = input_pipeline.load_split_uint8(
-          data if domain == 'x' else data.second_domain(), 'test')
-    return self._noise[key]
+    data = input_pipeline.DataSettings.from_config(model.config)
+    data = data if domain == 'x' else data.second_domain()
+    if data.dataset not in self._test_sets:   # by dataset: a restarted run may change it
+      self._test_sets[data.dataset] = input_pipeline.load_split_uint8(data, 'test')
+    return self._test_sets[data.dataset]
 
   def translate(self, request: dict, body: Optional[bytes] = None,
                 step: Optional[int] = None) -> dict:
@@ -264,7 +303,9 @@ class Explorer:
         step = query.split('step=')[1] if 'step=' in query else ''
         return _json(200, self.infer(body, int(step) if step.isdigit() else None))
       return _json(404, {'error': f'no such page: {method} {route}'})
-    except (RequestError, UserError) as e:
+    except RequestError as e:
+      return _json(e.status, {'error': str(e)})
+    except UserError as e:
       return _json(400, {'error': str(e)})
     except Exception as e:   # a bug: say so on the page, keep serving
       return _json(500, {'error': f'internal error ({type(e).__name__}: {e}); the '
@@ -291,13 +332,31 @@ def _json(status, payload):
 
 
 def _json_body(body: bytes) -> dict:
+  if len(body) > MAX_JSON_BYTES:
+    raise RequestError(f'the request is {len(body)} bytes; a JSON request is at most '
+                       f'{MAX_JSON_BYTES}', status=413)
   try:
-    request = json.loads(body.decode() or '{}')
-  except (UnicodeDecodeError, ValueError):
+    text = body.decode() or '{}'
+  except UnicodeDecodeError:
+    raise RequestError('the request body must be JSON') from None
+  if _nesting(text) > MAX_JSON_DEPTH:   # json.loads recurses: bounded before it runs
+    raise RequestError(f'the request is nested more than {MAX_JSON_DEPTH} deep')
+  try:
+    request = json.loads(text)
+  except ValueError:
     raise RequestError('the request body must be JSON') from None
   if not isinstance(request, dict):
     raise RequestError('the request body must be a JSON object')
   return request
+
+
+def _nesting(text: str) -> int:
+  """How deep JSON text's brackets nest (outside strings)."""
+  depth = deepest = 0
+  for bracket in re.findall(r'[\[\]{}]', re.sub(r'"(?:[^"\\]|\\.)*"', '""', text)):
+    depth += 1 if bracket in '[{' else -1
+    deepest = max(deepest, depth)
+  return deepest
 
 
 def _int(request, name, default):
@@ -328,14 +387,38 @@ def decode_image(body: bytes, shape) -> tuple:
   if not body:
     raise RequestError('the upload is empty: choose an image file (PNG, JPEG, ...)')
   if len(body) > MAX_UPLOAD_BYTES:
-    raise RequestError(f'the upload is {len(body)} bytes; at most {MAX_UPLOAD_BYTES} are read')
-  try:
-    image = Image.open(io.BytesIO(body))
-    image.load()
-  except (UnidentifiedImageError, OSError, ValueError):
-    raise RequestError('the upload is not an image this server can read (PNG, JPEG, GIF, '
-                       f'BMP, ...); expected a digit, ideally {shape[1]}x{shape[0]} grey') \
-        from None
+    raise RequestError(f'the upload is {len(body)} bytes; at most {MAX_UPLOAD_BYTES} are '
+                       'read', status=413)
+  unreadable = RequestError('the upload is not an image this server can read (PNG, JPEG, '
+                            f'GIF, BMP, ...); expected a digit, ideally {shape[1]}x{shape[0]} '
+                            'grey')
+  with warnings.catch_warnings():   # PIL warns of large images: they are refused below
+    warnings.simplefilter('ignore', Image.DecompressionBombWarning)
+    try:
+      image = Image.open(io.BytesIO(body))   # reads the header only
+      size = '{}x{}'.format(*image.size)
+    except Image.DecompressionBombError as e:   # PIL's own refusal, at a larger size
+      image, size = None, (re.findall(r'(\d+) pixels', str(e)) or ['too many'])[0]
+    except (UnidentifiedImageError, OSError, ValueError):
+      raise unreadable from None
+  if image is None or image.size[0] * image.size[1] > MAX_UPLOAD_PIXELS:
+    raise RequestError(f'the upload is {size} pixels; at most {MAX_UPLOAD_PIXELS} pixels are '
+                       f'decoded (a digit needs {shape[1]}x{shape[0]}): scale it down',
+                       status=413)
+  with _DECODING:
+    try:
+      image.load()
+    except (OSError, ValueError):
+      raise unreadable from None
+    return _to_run_shape(image, shape)
+
+
+_DECODING = threading.BoundedSemaphore(MAX_DECODING)
+
+
+def _to_run_shape(image, shape) -> tuple:
+  """A decoded PIL image as the run's uint8 [H, W, C], and notes on what was changed."""
+  from PIL import Image
   notes = []
   height, width, channels = shape
   if channels == 1 and image.mode != 'L':
@@ -414,24 +497,95 @@ def check_host(host: str, allow_remote: bool) -> Optional[str]:
           'explorer (it has no authentication)')
 
 
+def allowed_hosts(host: str) -> Optional[frozenset]:
+  """The names a request's Host header may give for a server bound to `host`: the
+  loopback names and that address (None: any, for a server on every interface, which
+  --allow_remote opens to anyone anyway)."""
+  if host in ('', '0.0.0.0', '::'):
+    return None
+  return frozenset(LOOPBACK_HOSTS) | {host.lower().strip('[]')}
+
+
+def refusal(headers, hosts: Optional[frozenset], port: int) -> Optional[str]:
+  """Why a request's Host and Origin headers are refused (None: they are fine).
+
+  Host must name this server: a web page that points its own name at 127.0.0.1 (DNS
+  rebinding) would otherwise read the answers. Origin, which browsers send with a page's
+  POST and cross-origin requests, must be this server: any other page the user visits
+  (another port of localhost too) could otherwise drive it.
+  """
+  host = headers.get('Host')
+  name = _netloc(host)[0] if host else None
+  if name is None or (hosts is not None and name not in hosts):
+    return (f'Host {host!r} is not this server: open the explorer at the address '
+            'explore.py printed')
+  origin = headers.get('Origin')
+  if origin is not None:
+    scheme, _, netloc = origin.partition('://')
+    origin_name, origin_port = _netloc(netloc) if scheme == 'http' else (None, None)
+    if (origin_name not in (hosts or {name})) or (origin_port or 80) != port:
+      return (f'requests from another page ({origin}) are refused: the Origin is not '
+              'this server')
+  return None
+
+
+def _netloc(netloc: str) -> tuple:
+  """(host name in lower case, port or None) of 'name[:port]' or '[v6]:port'; (None, None)
+  if it is not one."""
+  try:
+    parts = urllib.parse.urlsplit(f'//{netloc}')
+    if parts.path or parts.query or parts.username is not None or not parts.hostname:
+      return None, None
+    return parts.hostname, parts.port
+  except ValueError:   # a port that is not a number
+    return None, None
+
+
+def _content_length(headers) -> int:
+  """The body's length, refused (RequestError) unless it is a number we may read."""
+  if headers.get('Transfer-Encoding') is not None:
+    raise RequestError('send the request with a Content-Length (no Transfer-Encoding)',
+                       status=411)
+  text = headers.get('Content-Length') or '0'
+  if not (text.isascii() and text.isdigit()):
+    raise RequestError(f'Content-Length must be a number of bytes, got {text!r}')
+  length = int(text)
+  if length > MAX_UPLOAD_BYTES:
+    raise RequestError(f'the upload is {length} bytes; at most {MAX_UPLOAD_BYTES} are read',
+                       status=413)
+  return length
+
+
 def make_server(explorer: Explorer, host: str = '127.0.0.1', port: int = 0):
-  """A ThreadingHTTPServer answering with `explorer` (port 0: a free one)."""
+  """A ThreadingHTTPServer answering with `explorer` (port 0: a free one) on `host`, an
+  IPv4 or IPv6 address or a name. Every request's Host and Origin are checked (`refusal`),
+  and its body is read up to its Content-Length within MAX_UPLOAD_BYTES, with a timeout."""
 
   class Handler(http.server.BaseHTTPRequestHandler):
+    timeout = 60   # seconds a client may take to send a request
+
     def _answer(self, method):
-      length = int(self.headers.get('Content-Length') or 0)
-      if length > MAX_UPLOAD_BYTES:
-        status, kind, body = _json(413, {'error': f'the upload is {length} bytes; at most '
-                                                  f'{MAX_UPLOAD_BYTES} are read'})
-      else:
-        status, kind, body = explorer.handle(method, self.path,
-                                             self.rfile.read(length) if length else b'')
+      try:
+        problem = refusal(self.headers, hosts, self.server.server_address[1])
+        if problem:
+          raise RequestError(problem, status=403)
+        length = _content_length(self.headers)
+        body = self.rfile.read(length) if length else b''
+        if len(body) < length:
+          raise RequestError(f'the body ended after {len(body)} of its {length} bytes')
+        status, kind, answer = explorer.handle(method, self.path, body)
+      except RequestError as e:
+        self.close_connection = True   # what the client still sends is not read
+        status, kind, answer = _json(e.status, {'error': str(e)})
+      except (TimeoutError, ConnectionError):   # a client too slow, or gone
+        self.close_connection = True
+        return
       self.send_response(status)
       self.send_header('Content-Type', kind)
-      self.send_header('Content-Length', str(len(body)))
+      self.send_header('Content-Length', str(len(answer)))
       self.send_header('Cache-Control', 'no-store')
       self.end_headers()
-      self.wfile.write(body)
+      self.wfile.write(answer)
 
     def do_GET(self):
       self._answer('GET')
@@ -442,6 +596,10 @@ def make_server(explorer: Explorer, host: str = '127.0.0.1', port: int = 0):
     def log_message(self, *args):   # quiet: one line per slider move is noise
       pass
 
-  server = http.server.ThreadingHTTPServer((host, port), Handler)
-  server.daemon_threads = True
-  return server
+  class Server(http.server.ThreadingHTTPServer):
+    daemon_threads = True
+    request_queue_size = LISTEN_BACKLOG
+    address_family = socket.AF_INET6 if ':' in host else socket.AF_INET
+
+  hosts = allowed_hosts(host)
+  return Server((host, port), Handler)

@@ -7,10 +7,10 @@ the data order is a function of (seed, step), so a resumed run follows the same 
 (bitwise on CPU: a run killed and resumed any number of times ends with the parameters
 of an uninterrupted one; tests/test_reliability.py checks this with SIGKILL).
 
-Interruptions and faults (reliability.py, workdir.py): SIGTERM/SIGINT save a checkpoint
-at the current step and return; NaN/Inf losses or gradients stop the run before the
-next save (or skip the update, config.on_nonfinite='skip'); a workdir holding a run of
-another config is refused unless restart=True.
+Interruptions and faults (stop_signals.py, reliability.py, workdir.py): SIGTERM/SIGINT
+save a checkpoint at the current step and return; NaN/Inf losses or gradients stop the
+run before the next save (or skip the update, config.on_nonfinite='skip'); a workdir
+holding a run of another config is refused unless restart=True.
 """
 from __future__ import annotations
 
@@ -18,6 +18,7 @@ import contextlib
 import functools
 import os
 import time
+from typing import Optional
 
 import jax
 import numpy as np
@@ -32,6 +33,7 @@ from infogan_jax.training import parallel
 from infogan_jax.data import semi_supervised
 from infogan_jax.evaluation import plotting
 from infogan_jax.training import reliability
+from infogan_jax.training import stop_signals
 from infogan_jax import games, streams
 from infogan_jax.training import workdir as workdir_lib
 from infogan_jax.errors import CheckpointError, ConfigError, WorkdirError
@@ -67,15 +69,17 @@ def save_samples(state, config, workdir: str, step: int) -> str:
                                    if state.spec.categorical else f'step {step}: samples')
 
 
-def train(config, workdir: str, restart: bool = False):
+def train(config, workdir: str, restart: bool = False,
+          stop: Optional[stop_signals.StopSignals] = None):
   """Trains (or resumes) in `workdir`; returns the final TrainState (with config.num_seeds
   > 1: the seeds' states stacked on a leading axis).
 
   A workdir holding a run of another config is refused (errors.WorkdirError) unless
   `restart=True`, which moves that run to workdir/replaced_<time>/. SIGTERM or SIGINT
   ends the run after the current step with a checkpoint at that step, and this function
-  returns normally. Errors the user can fix are errors.UserError, with a message naming
-  the cause.
+  returns normally: while it runs, or from the moment `stop` (active StopSignals, which
+  train.py installs first thing) was entered. Errors the user can fix are
+  errors.UserError, with a message naming the cause.
 
   config.num_seeds = S > 1 trains seeds config.seed .. config.seed + S - 1 in one program
   (in turn on CPU, under jax.vmap elsewhere: parallel.seeds_in_turn), each in its own workdir,
@@ -93,9 +97,17 @@ def train(config, workdir: str, restart: bool = False):
   stacked = config.num_seeds > 1
 
   with contextlib.ExitStack() as cleanup:
-    stop = cleanup.enter_context(reliability.StopSignals())
+    if stop is None:
+      stop = cleanup.enter_context(stop_signals.StopSignals())
+    if stacked:
+      # The seeds' folder is a run too: held for the run's life (a --restart of it would
+      # move the live seeds aside), its config.json compared (config.num_seeds among it)
+      # and recorded with the seeds'; --restart moves every seed aside at once.
+      cleanup.enter_context(workdir_lib.lock(workdir, is_lead))
+      workdir_lib.prepare(config, workdir, restart=restart, is_lead=is_lead)
     runs = [_Run(c, workdir_lib.seed_workdir(workdir, c.seed) if stacked else workdir,
-                 i if stacked else None, restart, is_lead, cleanup)
+                 i if stacked else None, restart and not stacked, is_lead, cleanup,
+                 parent=(config, workdir) if stacked and i == 0 else None)
             for i, c in enumerate(_seed_configs(config))]
     # The config becomes the game's typed parts once; every seed's state is built from it.
     start_step, states = _restore(runs, games.game_from_config(config), mesh)
@@ -112,7 +124,12 @@ def train(config, workdir: str, restart: bool = False):
     stop_check_every = 1 if jax.process_count() == 1 else max(config.log_every_steps, 10)
     where = workdir if not stacked else f'{workdir} (seeds {runs[0].config.seed}..' \
                                         f'{runs[-1].config.seed})'
-    print(f'Training steps {start_step}..{config.num_train_steps} in {where}', flush=True)
+    if start_step >= config.num_train_steps:
+      print(f'{where} is already at step {start_step} (config.num_train_steps='
+            f'{config.num_train_steps}): nothing to train. Raise --config.num_train_steps to '
+            'train further.', flush=True)
+    else:
+      print(f'Training steps {start_step}..{config.num_train_steps} in {where}', flush=True)
     last_time, last_step = time.perf_counter(), start_step
     stopped_by, next_stop_check = None, start_step
     in_flight = reliability.CallsInFlight()
@@ -182,8 +199,11 @@ class _Run:
   """One seed's bookkeeping: its workdir and config.json, checkpoints, log and non-finite
   guard. `column` is its index in the stacked state and metrics (None: not stacked)."""
 
-  def __init__(self, config, workdir: str, column, restart: bool, is_lead: bool, cleanup):
-    self.config, self.workdir, self.column = config, workdir, column
+  def __init__(self, config, workdir: str, column, restart: bool, is_lead: bool, cleanup,
+               parent=None):
+    """`parent`: (config, folder) of several seeds trained together, which this seed (the
+    first) also records."""
+    self.config, self.workdir, self.column, self.parent = config, workdir, column, parent
     cleanup.enter_context(workdir_lib.lock(workdir, is_lead))   # one run per workdir
     # Compares with <workdir>/config.json (what infogan_jax.load() rebuilds from); the
     # config is recorded there by `record` once the run has started.
@@ -207,6 +227,8 @@ class _Run:
     """Writes config.json, once: after the first step ran or before the first save."""
     if self.is_lead and not self.recorded:
       workdir_lib.record_config(self.config, self.workdir)
+      if self.parent is not None:
+        workdir_lib.record_config(*self.parent)
     self.recorded = True
 
   def take(self, state):

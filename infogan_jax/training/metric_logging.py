@@ -51,8 +51,10 @@ class MetricLogger:
       return
     os.makedirs(workdir, exist_ok=True)
     _drop_partial_last_line(workdir_lib.metrics_path(workdir))
-    self._jsonl = open(workdir_lib.metrics_path(workdir), 'a')
+    self._jsonl = open(workdir_lib.metrics_path(workdir), 'a',
+                       opener=workdir_lib.open_no_link)   # never through a planted link
     if tensorboard:
+      workdir_lib.check_folder(workdir_lib.tensorboard_dir(workdir))
       try:
         self._writer = _EventWriter(workdir_lib.tensorboard_dir(workdir))
       except ImportError:
@@ -102,7 +104,7 @@ def _drop_partial_last_line(path: str) -> None:
   record is written before the checkpoint of its step.)"""
   if not os.path.exists(path):
     return
-  with open(path, 'rb+') as f:
+  with open(path, 'rb+', opener=workdir_lib.open_no_link) as f:
     data = f.read()
     if data and not data.endswith(b'\n'):
       f.truncate(data.rfind(b'\n') + 1)

@@ -1,8 +1,9 @@
 """What keeps a long run from losing work: preemption signals and non-finite steps.
 
-- `StopSignals`: SIGTERM / SIGINT only set a flag; the training loop reads it between
-  steps, saves a checkpoint at the current step, flushes its logs and returns normally
-  (train.py then exits 0). A second signal of either kind gives up waiting.
+- Stop signals (stop_signals.py, installed by train.py before anything else): SIGTERM /
+  SIGINT only set a flag; the training loop reads it between steps (`agree_on_stop` with
+  several processes), saves a checkpoint at the current step, flushes its logs and
+  returns normally (train.py then exits 0). A second signal of either kind gives up.
 - `CallsInFlight`: JAX returns from a jitted call before the device has run it, so a loop
   that syncs only at log steps queues every call up to the next one, and a stop request
   would wait for all of them (minutes at a long log interval on a slow host, past a
@@ -19,8 +20,6 @@ The workdir's record of its config, and --restart, are in workdir.py.
 from __future__ import annotations
 
 import collections
-import signal
-import threading
 from typing import Any, Dict, List, Optional, Tuple
 
 import jax
@@ -30,54 +29,7 @@ from infogan_jax.errors import NonFiniteError
 from infogan_jax.games.common import NONFINITE_BITS
 
 
-# --- preemption -------------------------------------------------------------------------
-class StopSignals:
-  """Context manager: while active, SIGTERM and SIGINT set `.signal_name` instead of
-  killing the process. The previous handlers are restored on exit.
-
-  A second signal (the user insists, or the scheduler's grace period is short) restores
-  the previous handlers and re-raises it: the default action then applies (SIGTERM
-  terminates, SIGINT raises KeyboardInterrupt). Checkpoints already on disk are safe
-  either way: orbax renames a checkpoint into place only once it is complete.
-
-  Handlers can only be installed from the main thread; elsewhere this is a no-op.
-  """
-
-  SIGNALS = (signal.SIGTERM, signal.SIGINT)
-
-  def __init__(self):
-    self.signal_name: Optional[str] = None
-    self._previous = {}
-
-  @property
-  def requested(self) -> bool:
-    return self.signal_name is not None
-
-  def _handle(self, signum, frame):
-    del frame
-    if self.signal_name is not None:  # second signal: stop waiting
-      self._restore()
-      signal.raise_signal(signum)
-      return
-    # No printing here: the main thread may be inside a print of its own.
-    self.signal_name = signal.Signals(signum).name
-
-  def _restore(self):
-    for signum, handler in self._previous.items():
-      signal.signal(signum, handler)
-    self._previous = {}
-
-  def __enter__(self):
-    if threading.current_thread() is threading.main_thread():
-      for signum in self.SIGNALS:
-        self._previous[signum] = signal.signal(signum, self._handle)
-    return self
-
-  def __exit__(self, *exc):
-    self._restore()
-    return False
-
-
+# --- preemption (the signals themselves: stop_signals.py) -------------------------------
 def agree_on_stop(requested: bool) -> bool:
   """With several processes, stop only if any of them was signalled (all must save the
   same step together); call it at the same steps on every process."""

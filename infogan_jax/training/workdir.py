@@ -10,6 +10,8 @@
     <workdir>/errors.log           tracebacks behind a one-line error (cli.py), if any
     <workdir>/replaced_<time>/     earlier runs moved aside by --restart (only these files)
     <workdir>/seed_<n>/            config.num_seeds > 1: each seed's run, laid out as above
+                                   (the folder's own config.json and train.lock: the
+                                   seeds' run as a whole)
     <workdir>/eval_seeds.md        eval.py's table of those seeds
 
 Every module asks this one for these paths. `prepare` compares a new run's config with
@@ -20,10 +22,12 @@ run has started, so a failed start never replaces the record of the run that is 
 from __future__ import annotations
 
 import contextlib
+import errno
 import fcntl
 import json
 import os
 import socket
+import stat
 import time
 from typing import List, Optional
 
@@ -150,7 +154,7 @@ def write_config(config, workdir: str) -> None:
   """Writes <workdir>/config.json atomically (a killed run never leaves half a file)."""
   path = config_path(workdir)
   tmp = f'{path}.tmp-{os.getpid()}'
-  with open(tmp, 'w') as f:
+  with open(tmp, 'w', opener=open_no_link) as f:
     f.write(config.to_json_best_effort(indent=2))
     f.flush()
     os.fsync(f.fileno())
@@ -190,6 +194,34 @@ def config_differences(old: dict, new: dict, fields=None) -> List[str]:
   return diffs
 
 
+def open_no_link(path: str, flags: int) -> int:
+  """os.open(path, flags) for a file training writes, never through a link: a link (or a
+  FIFO, a device) planted there, in a workdir in a shared folder, would have us write
+  into another file. Raises WorkdirError saying so; an `opener` for open() too."""
+  try:
+    fd = os.open(path, flags | os.O_NOFOLLOW | os.O_NONBLOCK, 0o644)
+  except OSError as e:
+    if e.errno not in (errno.ELOOP, errno.ENXIO, errno.EISDIR):   # a link; a FIFO; a folder
+      raise
+    fd = None
+  if fd is not None:
+    info = os.fstat(fd)
+    if stat.S_ISREG(info.st_mode) and info.st_nlink == 1:   # no hard link to another name
+      return fd
+    os.close(fd)
+  raise WorkdirError(f'{path} is a link or not a regular file: training does not write '
+                     'through it. Move it away if nobody planted it there, or use a '
+                     '--workdir of your own.')
+
+
+def check_folder(path: str) -> None:
+  """Refuses (WorkdirError) a folder training writes into that is a link or a file."""
+  if os.path.islink(path) or (os.path.lexists(path) and not os.path.isdir(path)):
+    raise WorkdirError(f'{path} is a link or not a folder: training writes its files in a '
+                       'folder there. Move it away if nobody planted it there, or use a '
+                       '--workdir of your own.')
+
+
 @contextlib.contextmanager
 def lock(workdir: str, is_lead: bool = True):
   """Holds <workdir>/train.lock for the duration: a second trainer on the same workdir is
@@ -200,7 +232,7 @@ def lock(workdir: str, is_lead: bool = True):
     return
   try:
     os.makedirs(workdir, exist_ok=True)
-    fd = os.open(os.path.join(workdir, LOCK_FILE), os.O_RDWR | os.O_CREAT, 0o644)
+    fd = open_no_link(os.path.join(workdir, LOCK_FILE), os.O_RDWR | os.O_CREAT)
   except OSError as e:
     raise _unwritable(workdir, e) from None
   try:
@@ -297,14 +329,37 @@ def prepare(config, workdir: str, restart: bool = False, is_lead: bool = True) -
           'continue it under settings that did not produce it. Use the settings of '
           f'{path} to resume, pass --restart to move the old run aside and start over, '
           'or choose another --workdir.')
-  elif has_run(workdir):
-    print(f'Note: {workdir} has checkpoints but no {CONFIG_FILE}; resuming without '
-          'comparing configs (array shapes are still checked).', flush=True)
+  if not restart:
+    _check_layout(config, workdir)
+    if not os.path.exists(path) and has_run(workdir):
+      print(f'Note: {workdir} has checkpoints but no {CONFIG_FILE}; resuming without '
+            'comparing configs (array shapes are still checked).', flush=True)
   if is_lead:
     try:
       os.makedirs(workdir, exist_ok=True)
     except OSError as e:
       raise _unwritable(workdir, e) from None
+
+
+def _check_layout(config, workdir: str) -> None:
+  """Refuses a run of one seed where seeds were trained together, and the other way round
+  (for a workdir without config.json, which would name config.num_seeds): either would
+  start a second run inside the first."""
+  seeds = [os.path.basename(d) for d in seed_workdirs(workdir).values()
+           if os.path.exists(config_path(d)) or has_run(d)]
+  if config.num_seeds > 1 and has_run(workdir):
+    raise WorkdirError(
+        f'{workdir} holds a run of one seed (its {CHECKPOINTS}/), and config.num_seeds='
+        f'{config.num_seeds} would train seeds in {SEED_PREFIX}<n>/ folders beside it. '
+        'Resume it with config.num_seeds=1, pass --restart to move it aside and start over, '
+        'or choose another --workdir.')
+  if config.num_seeds == 1 and seeds:
+    raise WorkdirError(
+        f'{workdir} holds seeds trained together ({listed(seeds, 8, ", ")}), and '
+        'config.num_seeds=1 would start a run of one seed beside them. Resume them with '
+        f'config.num_seeds={len(seeds)}, train a seed alone in its own folder (--workdir='
+        f'{os.path.join(workdir, seeds[0])}), pass --restart to move them aside and start '
+        'over, or choose another --workdir.')
 
 
 def record_config(config, workdir: str) -> None:

@@ -188,6 +188,9 @@ def test_seeds_trained_together_equal_each_seed_alone(tmp_path):
       recorded = json.load(f)
     assert recorded['seed'] == seed and recorded['num_seeds'] == 1
     assert int(_restored(seed_dir, cfg).step) == 4
+  # Their folder records the run of the seeds together (train.py compares it on resume).
+  with open(workdir_lib.config_path(str(tmp_path / 'seeds'))) as f:
+    assert json.load(f)['num_seeds'] == 3
   # infogan_jax.load names the seeds' workdirs; eval.py on the sweep's workdir goes seed
   # by seed.
   from infogan_jax import api

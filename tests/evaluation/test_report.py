@@ -31,6 +31,59 @@ def test_eval_errors_are_actionable(tmp_path, ring8_run, trained_tiny):
       evaluation.run(config, trained_tiny)
 
 
+def test_figures_over_the_kept_checkpoints_skip_one_rotated_away_meanwhile(ring8_run, tmp_path,
+                                                                          monkeypatch):
+  import shutil
+  workdir = str(tmp_path / 'run')
+  shutil.copytree(ring8_run[0], workdir)
+  checkpoints = workdir_lib.checkpoint_dir(workdir)
+  shutil.copytree(os.path.join(checkpoints, '10'), os.path.join(checkpoints, '5'))
+  real = api.load
+
+  def load(workdir, config=None, step=None):   # a live trainer deletes 5 as it is read
+    if step == 5:
+      shutil.rmtree(os.path.join(checkpoints, '5'))
+    return real(workdir, config, step)
+  monkeypatch.setattr(api, 'load', load)
+  config = workdir_lib.read_config(workdir)
+  figures = evaluation.run(config, workdir)['figures']
+  assert set(figures) == {'samples', 'decision_surfaces'}
+  # A checkpoint that is there but cannot be read is still an error.
+  shutil.copytree(os.path.join(checkpoints, '10'), os.path.join(checkpoints, '5'))
+  os.remove(os.path.join(checkpoints, '5', '_CHECKPOINT_METADATA'))
+  monkeypatch.setattr(api, 'load', real)
+  with pytest.raises(errors.EvaluationError, match='checkpoints/5 cannot be used'):
+    evaluation.run(config, workdir)
+
+
+def test_a_damaged_classifier_cache_is_named_with_the_command_to_retrain(tmp_path):
+  import flax
+  import jax
+  import numpy as np
+  from infogan_jax.evaluation import classifier
+  config = tiny.get_config()
+  folder = tmp_path / 'classifier'
+  config.eval.classifier_dir = str(folder)
+  os.makedirs(folder)
+  weights, meta = folder / classifier.WEIGHTS, folder / classifier.META
+  sound = flax.serialization.to_bytes(classifier.MnistCNN().init(
+      jax.random.key(0), np.zeros((1, 28, 28, 1), np.float32))['params'])
+  for damage, data, accuracy in [
+      ('random bytes', np.random.default_rng(0).bytes(3000), '0.99'),
+      ('empty', b'', '0.99'),
+      ('wrong keys', flax.serialization.to_bytes({'Dense_9': np.zeros(3)}), '0.99'),
+      ('damaged record', sound, '0.9'), ('no record', sound, None)]:
+    weights.write_bytes(data)
+    if accuracy is None:
+      os.remove(meta)
+    else:
+      meta.write_text('{"test_accuracy": ' + accuracy)
+    with pytest.raises(errors.EvaluationError) as e:
+      classifier.load(config)
+    print(f'{damage}: {e.value}')
+    assert 'cannot be read' in str(e.value) and classifier.TRAIN_COMMAND in str(e.value)
+
+
 @pytest.mark.slow
 def test_eval_end_to_end_on_tiny_config(tmp_path, trained_tiny):
   from infogan_jax.evaluation import classifier

@@ -4,8 +4,13 @@ import base64
 import io
 import json
 import os
+import select
 import shutil
+import socket
+import struct
 import threading
+import time
+import zlib
 
 import numpy as np
 import pytest
@@ -109,6 +114,20 @@ def test_points_runs_show_the_plane_and_refuse_uploads(ring8_run):
   assert status == 400 and '2-D points' in answer['error']
 
 
+def test_after_a_restart_the_explorer_serves_the_new_run(ring8_run, tmp_path):
+  workdir = str(tmp_path / 'run')
+  shutil.copytree(ring8_run[0], workdir)
+  ex = explorer.Explorer(workdir)
+  assert _call(ex, 'GET', '/api/info')[1]['categorical'] == [8]
+  config = ring8.get_config()   # another model, its checkpoint at the same step
+  config.latent.categorical, config.num_train_steps, config.log_every_steps = (4,), 10, 5
+  loop.train(config, workdir, restart=True)
+  info = _call(ex, 'GET', '/api/info')[1]
+  assert info['categorical'] == [4] and info['step'] == 10
+  status, answer = _call(ex, 'POST', '/api/generate', {'cat': [3], 'cont': []})
+  assert status == 200, answer
+
+
 def test_a_guided_code_is_labelled_and_a_run_without_checkpoints_is_named(tmp_path):
   empty = str(tmp_path / 'empty')
   os.makedirs(empty)
@@ -131,6 +150,133 @@ def test_only_this_machine_unless_told():
   with pytest.raises(explorer.RequestError, match='--allow_remote'):
     explorer.check_host('0.0.0.0', False)
   assert 'no authentication' in explorer.check_host('0.0.0.0', True)
+
+
+# --- on the network ---------------------------------------------------------------------
+def _exchange(port, request: bytes, host='127.0.0.1'):
+  """(status, JSON answer) for one raw HTTP request."""
+  with socket.create_connection((host, port), timeout=20) as s:
+    s.sendall(request)
+    data = b''
+    while True:
+      chunk = s.recv(65536)
+      if not chunk:
+        break
+      data += chunk
+  head, _, body = data.partition(b'\r\n\r\n')
+  return int(head.split()[1]), json.loads(body)
+
+
+def _request(port, method='POST', path='/api/generate', body=b'{}', **headers):
+  headers = {'Host': f'127.0.0.1:{port}', 'Content-Length': str(len(body)),
+             **{k.replace('_', '-'): v for k, v in headers.items()}}
+  lines = [f'{method} {path} HTTP/1.1'] + [f'{k}: {v}' for k, v in headers.items()
+                                          if v is not None]
+  return ('\r\n'.join(lines) + '\r\n\r\n').encode() + body
+
+
+def test_the_server_answers_this_machine_only_and_bounds_what_it_reads(tmp_path):
+  server, _ = serve(str(tmp_path))   # no run there: a request that gets through is a 400
+  port = server.server_address[1]
+  try:
+    def send(**kwargs):
+      return _exchange(port, _request(port, **kwargs))
+    assert send()[0] == 400 and 'not found' in send()[1]['error']
+    assert send(Origin=f'http://localhost:{port}')[0] == 400   # the page itself
+    nested = b'[' * 200_000 + b']' * 200_000
+    for kwargs, status, expected in [
+        # a web page the user visits, posting to the explorer, or reading it after
+        # pointing its own name at 127.0.0.1 (DNS rebinding)
+        ({'Origin': 'http://attacker.example'}, 403, 'Origin'),
+        ({'Origin': f'http://localhost:{port + 1}'}, 403, 'Origin'),
+        ({'Origin': 'null'}, 403, 'Origin'),
+        ({'Host': f'attacker.example:{port}'}, 403, 'Host'),
+        ({'Host': f'attacker.example:{port}', 'method': 'GET', 'path': '/api/info'}, 403,
+         'Host'),
+        ({'Host': None}, 403, 'Host'),
+        # the body: bounded from the socket, whatever the header says
+        ({'Content_Length': '-1'}, 400, 'Content-Length'),
+        ({'Content_Length': 'abc'}, 400, 'Content-Length'),
+        ({'Content_Length': str(11 * 2**20)}, 413, 'at most'),
+        ({'Transfer_Encoding': 'chunked', 'Content_Length': None}, 411, 'Content-Length'),
+        ({'body': nested}, 413, 'at most'),
+        ({'body': b'[' * 5000 + b']' * 5000}, 400, 'nested'),
+    ]:
+      answer = send(**kwargs)
+      assert answer[0] == status and expected in answer[1]['error'], (kwargs, answer)
+    assert send(method='GET', path='/api/info')[0] == 200   # and it keeps serving
+  finally:
+    server.shutdown()
+
+
+def test_a_burst_of_connections_is_queued_not_refused(tmp_path):
+  server = explorer.make_server(explorer.Explorer(str(tmp_path)), '127.0.0.1', 0)
+  sockets = [socket.socket() for _ in range(40)]
+  serving = threading.Thread(target=server.serve_forever, daemon=True)
+  try:   # not serving yet: every connection waits in the listen queue
+    for s in sockets:
+      s.setblocking(False)
+      s.connect_ex(server.server_address)
+    pending, deadline = set(sockets), time.monotonic() + 2
+    while pending and time.monotonic() < deadline:
+      _, ready, _ = select.select([], list(pending), [], deadline - time.monotonic())
+      pending -= {s for s in ready if s.getsockopt(socket.SOL_SOCKET, socket.SO_ERROR) == 0}
+    assert not pending, f'{len(pending)} of 40 connections were not accepted'
+    serving.start()
+    port = server.server_address[1]
+    for s in sockets:
+      s.setblocking(True)
+      s.settimeout(30)
+      s.sendall(_request(port, 'GET', '/api/info', b''))
+    for s in sockets:
+      assert s.recv(100).startswith(b'HTTP/1.0 200')
+  finally:
+    for s in sockets:
+      s.close()
+    if serving.is_alive():
+      server.shutdown()
+    server.server_close()
+
+
+def test_ipv6_loopback_is_served(tmp_path):
+  try:
+    with socket.socket(socket.AF_INET6) as probe:
+      probe.bind(('::1', 0))
+  except OSError:
+    pytest.skip('this machine has no IPv6 loopback')
+  assert explorer.check_host('::1', False) is None
+  server = explorer.make_server(explorer.Explorer(str(tmp_path)), '::1', 0)
+  threading.Thread(target=server.serve_forever, daemon=True).start()
+  try:
+    port = server.server_address[1]
+    status, _ = _exchange(port, _request(port, 'GET', '/api/info', b'', Host=f'[::1]:{port}'),
+                          host='::1')
+    assert status == 200
+  finally:
+    server.shutdown()
+
+
+def _png_header(width, height, color_type):
+  """A PNG that states its size without pixels to match: enough for a decoder to refuse
+  it, or to start allocating width x height."""
+  def chunk(kind, data):
+    return (struct.pack('>I', len(data)) + kind + data
+            + struct.pack('>I', zlib.crc32(kind + data)))
+  header = struct.pack('>IIBBBBB', width, height, 8, color_type, 0, 0, 0)
+  return (b'\x89PNG\r\n\x1a\n' + chunk(b'IHDR', header) + chunk(b'IDAT', zlib.compress(b''))
+          + chunk(b'IEND', b''))
+
+
+@pytest.mark.filterwarnings('ignore::PIL.Image.DecompressionBombWarning')
+def test_an_image_of_too_many_pixels_is_refused_before_decoding(trained_tiny):
+  ex = explorer.Explorer(trained_tiny)
+  most = explorer.MAX_UPLOAD_PIXELS
+  for width, height, color_type, stated in [(20000, 20000, 0, '400000000 pixels'),   # grey
+                                            (13000, 13000, 6, '13000x13000 pixels')]:  # RGBA
+    status, answer = _call(ex, 'POST', '/api/infer', raw=_png_header(width, height,
+                                                                     color_type))
+    assert status == 413, answer
+    assert f'{stated}; at most {most} pixels are decoded' in answer['error'], answer
 
 
 # --- in a browser -----------------------------------------------------------------------

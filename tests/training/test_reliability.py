@@ -15,6 +15,7 @@ import shutil
 import signal
 import subprocess
 import sys
+import time
 
 import jax
 import ml_collections
@@ -28,6 +29,7 @@ from infogan_jax import errors
 from infogan_jax.data import input_pipeline
 from infogan_jax.training import loop
 from infogan_jax.training import reliability
+from infogan_jax.training import stop_signals
 from infogan_jax import games
 from infogan_jax.training import workdir as workdir_lib
 
@@ -129,6 +131,36 @@ def test_sigterm_saves_a_checkpoint_flushes_logs_and_exits_zero(tmp_path):
   assert _records(workdir)[-1]['step'] == step       # the partial log interval, flushed
 
 
+def _catches_sigterm(pid):
+  """Whether process `pid` has a handler for SIGTERM (Linux: /proc/<pid>/status)."""
+  with open(f'/proc/{pid}/status') as f:
+    caught = next(line for line in f if line.startswith('SigCgt:')).split()[1]
+  return bool(int(caught, 16) >> (signal.SIGTERM - 1) & 1)
+
+
+@pytest.mark.skipif(not os.path.exists('/proc/self/maps'), reason='reads /proc (Linux)')
+@pytest.mark.parametrize('signum', [signal.SIGTERM, signal.SIGINT])
+def test_a_stop_signal_before_training_starts_exits_zero(tmp_path, signum):
+  """The handlers are in place before JAX is even imported: a signal during start-up
+  stops the run before its first step, without a traceback, with status 0."""
+  workdir = str(tmp_path / 'run')
+  proc = subprocess.Popen(
+      [sys.executable, 'train.py', '--config=configs/ring8.py', f'--workdir={workdir}'],
+      cwd=ROOT, env=_env(), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+  try:
+    while proc.poll() is None and not _catches_sigterm(proc.pid):
+      time.sleep(0.002)
+    with open(f'/proc/{proc.pid}/maps') as f:
+      jax_loaded = 'jaxlib' in f.read()
+    proc.send_signal(signum)
+    out, err = proc.communicate(timeout=120)
+  finally:
+    proc.kill()
+  assert not jax_loaded, 'the stop handlers came after JAX'
+  assert proc.returncode == 0 and 'Traceback' not in err, err[-2000:]
+  assert f'{signal.Signals(signum).name}: stopped at step 0' in out, out
+
+
 def test_sigint_stops_after_the_current_step_and_restores_handlers(tmp_path, monkeypatch):
   workdir = str(tmp_path / 'run')
   cfg = _ring8(num_train_steps=12, checkpoint_every_steps=0)
@@ -170,7 +202,7 @@ def test_a_second_signal_stops_waiting():
   # a non-interactive shell starts in the background inherits SIG_IGN. Start from it here.
   inherited = signal.signal(signal.SIGINT, signal.default_int_handler)
   try:
-    with reliability.StopSignals() as stop:
+    with stop_signals.StopSignals() as stop:
       signal.raise_signal(signal.SIGINT)
       assert stop.requested and stop.signal_name == 'SIGINT'
       with pytest.raises(KeyboardInterrupt):
@@ -366,6 +398,16 @@ def test_checkpoint_of_another_model_without_config_json(ring8_run, tmp_path):
     assert json.load(f)['num_train_steps'] == 12
 
 
+def test_a_run_already_past_its_steps_says_so(ring8_run, tmp_path, capsys):
+  workdir = _copy(ring8_run, tmp_path)
+  for steps in (5, 10):
+    state = loop.train(_ring8(num_train_steps=steps), workdir)
+    assert int(state.step) == 10 and _steps(workdir) == [5, 10]
+    out = capsys.readouterr().out
+    assert (f'{workdir} is already at step 10 (config.num_train_steps={steps}): nothing to '
+            'train') in out and 'Training steps' not in out, out
+
+
 def test_a_failed_start_leaves_the_recorded_config_alone(ring8_run, tmp_path, monkeypatch):
   workdir = _copy(ring8_run, tmp_path)
   path = os.path.join(workdir, 'config.json')
@@ -498,9 +540,14 @@ def test_missing_dataset_fails_at_once_offline(tmp_path, monkeypatch):
     loop.train(cfg, str(tmp_path / 'run'))
 
 
-def test_full_disk_at_save_time_is_a_one_line_error(tmp_path):
-  """A file-size limit stands in for a full disk (the same failed write; no mount needed)."""
+@pytest.mark.parametrize('log_fits', [True, False])
+def test_full_disk_at_save_time_is_a_one_line_error(tmp_path, log_fits):
+  """A file-size limit stands in for a full disk (the same failed write; no mount needed).
+  On a really full disk errors.log cannot be written either (a folder in its place stands
+  in for that): the tracebacks are then dropped, not printed above the line."""
   workdir = str(tmp_path / 'run')
+  if not log_fits:
+    os.makedirs(os.path.join(workdir, 'errors.log'))
   command = [sys.executable, 'train.py', '--config=configs/ring8.py', f'--workdir={workdir}',
              '--config.num_train_steps=30', '--config.checkpoint_every_steps=10',
              '--config.log_every_steps=10']
@@ -516,10 +563,13 @@ def test_full_disk_at_save_time_is_a_one_line_error(tmp_path):
   assert '[Errno 27] File too large' in last and 'no checkpoint was completed' in last
   assert _steps(workdir) == []
   # orbax's threads report the failure in dozens of tracebacks: they go to the log.
-  assert 'Traceback' not in proc.stderr
-  assert last.endswith(f'(details: {os.path.join(workdir, "errors.log")})')
-  with open(os.path.join(workdir, 'errors.log')) as f:
-    assert 'File too large' in f.read()
+  assert 'Traceback' not in proc.stderr and 'Event loop is closed' not in proc.stderr
+  if log_fits:
+    assert last.endswith(f'(details: {os.path.join(workdir, "errors.log")})')
+    with open(os.path.join(workdir, 'errors.log')) as f:
+      assert 'File too large' in f.read()
+  else:
+    assert last.endswith('re-run the same command to resume.')
 
 
 def _cli(*args, limit_kb=None, timeout=300):
@@ -553,7 +603,9 @@ def test_a_missing_or_broken_config_file_is_one_line_with_status_2(tmp_path):
   broken = tmp_path / 'broken.py'
   broken.write_text('def get_config(:\n')
   for path, expected in [(tmp_path / 'nope.py', 'does not exist'),
-                         (broken, 'cannot be loaded: SyntaxError')]:
+                         (broken, 'cannot be loaded: SyntaxError'),
+                         ('configs/ring8.py:x', 'cannot be loaded: TypeError: get_config() '
+                                                'takes 0 positional arguments')]:
     proc = _cli(f'--config={path}', f'--workdir={tmp_path / "run"}')
     print(proc.stderr)
     assert proc.returncode == 2 and len(proc.stderr.strip().splitlines()) == 1
@@ -646,6 +698,77 @@ def test_a_second_trainer_on_the_same_workdir_is_refused(ring8_run, tmp_path):
     assert _steps(workdir) == [5, 10] and not glob.glob(os.path.join(workdir, 'replaced_*'))
   loop.train(_ring8(num_train_steps=12), workdir)    # released: the next run goes on
   assert _steps(workdir)[-1] == 12
+
+
+def _seeds_config(num_seeds):
+  cfg = tiny.get_config()
+  cfg.data_placement, cfg.num_seeds = 'device', num_seeds
+  return cfg
+
+
+def test_seeds_trained_together_lock_their_folder(tmp_path):
+  import tensorflow_datasets as tfds
+  workdir = str(tmp_path / 'sweep')
+  # Another trainer (a --restart of the folder, say) holds the folder: the seeds are refused
+  # too, or that trainer would move their live folders aside.
+  with workdir_lib.lock(workdir), tfds.testing.mock_data(num_examples=64):
+    with pytest.raises(errors.WorkdirError, match=rf'{workdir} is in use by another trainer'):
+      loop.train(_seeds_config(2), workdir)
+  assert workdir_lib.seed_workdirs(workdir) == {}
+
+
+def test_the_number_of_seeds_of_a_workdir_is_compared_like_its_config(trained_tiny, tmp_path):
+  import tensorflow_datasets as tfds
+  one, legacy, two = (str(tmp_path / name) for name in ('one', 'legacy', 'two'))
+  shutil.copytree(trained_tiny, one)                    # a run of one seed
+  for path in (legacy, two):                            # seeds trained together
+    for seed in (0, 1):
+      shutil.copytree(trained_tiny, workdir_lib.seed_workdir(path, seed))
+  workdir_lib.write_config(_seeds_config(2), two)      # ... with the record of the folder
+  with tfds.testing.mock_data(num_examples=64):
+    for workdir, num_seeds, expected in [
+        (one, 2, 'config.num_seeds: 1 in the workdir, 2 now'),
+        (two, 3, 'config.num_seeds: 2 in the workdir, 3 now'),
+        (two, 1, 'config.num_seeds: 2 in the workdir, 1 now'),
+        (legacy, 1, f'{legacy} holds seeds trained together (seed_0, seed_1)')]:
+      with pytest.raises(errors.WorkdirError) as e:
+        loop.train(_seeds_config(num_seeds), workdir)
+      print(e.value)
+      assert expected in str(e.value) and '--restart' in str(e.value)
+      # Refused before anything is written: no new seed's folder, no run in the folder.
+      assert sorted(workdir_lib.seed_workdirs(workdir)) == ([] if workdir == one else [0, 1])
+      assert _steps(workdir) == ([2, 4] if workdir == one else [])
+  assert _steps(workdir_lib.seed_workdir(legacy, 0)) == [2, 4]
+
+
+@pytest.mark.parametrize('name, make', [('metrics.jsonl', os.makedirs),
+                                        ('tensorboard', lambda p: open(p, 'w').close())])
+def test_a_log_path_of_the_wrong_kind_is_named(tmp_path, name, make):
+  workdir = tmp_path / 'run'
+  workdir.mkdir()
+  make(str(workdir / name))   # a folder where a file goes, or the other way round
+  with pytest.raises(errors.WorkdirError) as e:
+    loop.train(_ring8(num_train_steps=2), str(workdir))
+  print(e.value)
+  assert str(workdir / name) in str(e.value) and '\n' not in str(e.value)
+
+
+def test_a_link_planted_as_the_lock_is_refused_and_its_target_untouched(tmp_path):
+  # A workdir in a shared folder (/tmp): another user plants train.lock (or the log) as a
+  # link to a file of ours, or to a name where a file would be created.
+  victim, missing = tmp_path / 'victim.txt', tmp_path / 'created_through_the_link'
+  victim.write_text('precious')
+  for i, (name, target) in enumerate([('train.lock', victim), ('train.lock', missing),
+                                      ('metrics.jsonl', victim)]):
+    workdir = tmp_path / f'run{i}'
+    workdir.mkdir()
+    os.symlink(target, workdir / name)
+    with pytest.raises(errors.WorkdirError) as e:
+      loop.train(_ring8(num_train_steps=2), str(workdir))
+    print(e.value)
+    assert f'{workdir / name} is a link or not a regular file' in str(e.value)
+    assert '\n' not in str(e.value) and not os.path.exists(workdir / 'config.json')
+  assert victim.read_text() == 'precious' and not missing.exists()
 
 
 def test_environment_errors_become_errors_the_user_can_act_on():
