@@ -29,6 +29,31 @@ def information(model, latents, images) -> dict:
   return out
 
 
+def matching(spec, posterior, labels):
+  """metrics.matched_accuracy of Q's first categorical code on labelled images
+  (accuracy, {category: digit}, confusion), or None when Q does not predict that code."""
+  if 0 not in spec.predicted_codes:
+    return None
+  return metrics_lib.matched_accuracy(posterior['cat_probs'][0].argmax(1), labels,
+                                      spec.categorical[0])
+
+
+def sample_digits(spec, latents, posterior, labels):
+  """The digit each generated sample is drawn as: its guided code's value (CGAN, ACGAN,
+  ss-InfoGAN: the value is the label), else its first categorical code's category under
+  the Hungarian matching of Q on labelled images (InfoGAN; -1 for a category matched to
+  no digit); None for a model with neither (DCGAN, WGAN-GP, VAE-GAN)."""
+  if spec.guided >= 0:
+    return np.asarray(latents.cat[:, spec.guided])
+  matched = matching(spec, posterior, labels)
+  if matched is None:
+    return None
+  digit_of = np.full(spec.categorical[0], -1)
+  for category, digit in matched[1].items():
+    digit_of[category] = digit
+  return digit_of[np.asarray(latents.cat[:, 0])]
+
+
 class CodesEvaluator:
   """Matched and guided accuracy on labelled test images, L_I on generated samples, and
   Q's I(x; c) on unlabelled real images."""
@@ -45,9 +70,9 @@ class CodesEvaluator:
     spec = model.spec
     out, figures = {}, {}
     posterior = self.test_posterior(model)
-    if 0 in spec.predicted_codes:
-      acc, mapping, confusion = metrics_lib.matched_accuracy(
-          posterior['cat_probs'][0].argmax(1), self.test_labels, spec.categorical[0])
+    matched = matching(spec, posterior, self.test_labels)
+    if matched is not None:
+      acc, mapping, confusion = matched
       out['categorical_accuracy'] = acc
       out['category_to_digit'] = mapping
       figures['confusion'] = plotting.confusion_matrix(

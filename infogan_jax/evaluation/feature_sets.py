@@ -104,15 +104,15 @@ def intra_class_frechet(real: np.ndarray, real_classes: np.ndarray, fake: np.nda
                         min_points: int = 2) -> Dict:
   """{'mean': the Frechet distance averaged over the classes with at least `min_points`
   points on both sides, 'per_class': {class: distance}, 'classes': how many were measured,
-  'min_real'/'min_fake': the fewest points a measured class had on each side}."""
+  'min_real'/'min_fake': the fewest points a measured class had on each side}; the mean
+  is NaN when no class has enough (a generator that draws no digit twice)."""
   per_class, sizes = {}, []
   for c in range(num_classes):
     r, f = real[real_classes == c], fake[fake_classes == c]
     if len(r) >= min_points and len(f) >= min_points:
       per_class[str(c)] = metrics_lib.frechet_distance(f, r)
       sizes.append((len(r), len(f)))
-  if not per_class:
-    raise ValueError(f'no class has {min_points} real and {min_points} generated points')
-  return {'mean': float(np.mean(list(per_class.values()))), 'per_class': per_class,
-          'classes': len(per_class), 'min_real': min(s[0] for s in sizes),
-          'min_fake': min(s[1] for s in sizes)}
+  return {'mean': float(np.mean(list(per_class.values()))) if per_class else float('nan'),
+          'per_class': per_class, 'classes': len(per_class),
+          'min_real': min((s[0] for s in sizes), default=0),
+          'min_fake': min((s[1] for s in sizes), default=0)}

@@ -28,8 +28,10 @@ def render_report(m: dict, workdir: str) -> str:
   lines += _information_lines(m, m.get('L_I_cont_ceiling_fixed_std'))
   for k, v in m.get('real_posterior_mi', {}).items():
     lines.append(f"- Q's I(x; {k}) on real training images (label-free): {v:.3f} nats")
-  lines.append(f'- Frechet distance (classifier features, 10k): {m["frechet_distance"]:.2f} '
+  lines.append(f'- Frechet distance (classifier features, {m["num_generated"]} generated vs '
+               f'{m["num_real_test"]} real test images): {m["frechet_distance"]:.2f} '
                f'(real train vs test floor: {m["frechet_distance_floor_train_vs_test"]:.2f})')
+  lines += _distribution_lines(m)
   lines.append(f'- Classifier score: {m["classifier_score"]:.2f} '
                f'(real test images: {m["classifier_score_real_test"]:.2f})')
   if 'mean_category_purity' in m:
@@ -51,6 +53,24 @@ def render_report(m: dict, workdir: str) -> str:
                  f'with thickness {c["thickness_spearman"]:+.2f}')
   lines.append(f'- MNIST classifier test accuracy: {m["classifier_test_accuracy"]:.4f}')
   return '\n'.join(lines + _figures_line(m))
+
+
+def _distribution_lines(m: dict) -> list:
+  """KID, precision/recall, density/coverage and the intra-class FD, with their sizes."""
+  kid, pr, dc = m['kid'], m['precision_recall'], m['density_coverage']
+  lines = [f'- KID (classifier features, unbiased; mean and std over {kid["num_subsets"]} '
+           f'subsets of {kid["subset_size"]} of {kid["num_generated"]} generated and '
+           f'{kid["num_real"]} real test images): {kid["mean"]:.4g} +- {kid["std"]:.2g}',
+           f'- Precision / recall (k = {pr["k"]}, {pr["num_generated"]} generated vs '
+           f'{pr["num_real"]} real): {pr["precision"]:.3f} / {pr["recall"]:.3f}',
+           f'- Density / coverage (k = {dc["k"]}): {dc["density"]:.3f} / '
+           f'{dc["coverage"]:.3f}']
+  if 'intra_class_frechet_distance' in m:
+    ic = m['intra_class_frechet_distance']
+    lines.append(f'- Intra-class Frechet distance (mean over {ic["classes"]} digits, at least '
+                 f'{ic["min_fake"]} generated and {ic["min_real"]} real images each): '
+                 f'{ic["mean"]:.2f}')
+  return lines
 
 
 def _information_lines(m: dict, cont_ceiling=None) -> list:

@@ -6,7 +6,8 @@ says what an evaluator is), runs them, and writes <workdir>/eval/<step>/: metric
 report.md (markdown.py) and the figures.
 
 - MNIST: Q's codes (codes.py), sample quality on the project's classifier
-  (sample_quality.py), reconstructions for runs with an encoder (reconstruction.py), what
+  (sample_quality.py; KID, precision/recall, density/coverage and the intra-class Frechet
+  distance in distribution_metrics.py), reconstructions for runs with an encoder (reconstruction.py), what
   each continuous code controls (continuous_codes.py), and the figures (figures.py).
 - Data with known factors (config.dataset='shapes'): the Mutual Information Gap of Q's
   codes (factors.py) instead of the classifier's measurements, and the figures.
@@ -32,6 +33,7 @@ from infogan_jax.evaluation import classifier
 from infogan_jax.evaluation import codes
 from infogan_jax.evaluation import common
 from infogan_jax.evaluation import continuous_codes
+from infogan_jax.evaluation import distribution_metrics
 from infogan_jax.evaluation import factors
 from infogan_jax.evaluation import figures as figures_lib
 from infogan_jax.evaluation import markdown
@@ -73,11 +75,22 @@ def mnist_evaluators(config, model: api.InfoGAN, workdir: str, out_dir: str):
   # The same samples for L_I, the Frechet distance, purity and D's histogram.
   generated = common.generated(jax.random.fold_in(rng, 1), n)
   test_posterior = common.PerModel(lambda m: m.infer(test_images))
+  # KID, precision/recall, density/coverage and intra-class FD: the same samples' features
+  # against the same n real test images as the Frechet distance.
+  real_features = classify(test_images[:n])[1]
+  generated_features = common.PerModel(lambda m: classify(generated(m)[1])[1])
+  generated_digits = common.PerModel(lambda m: codes.sample_digits(
+      m.spec, generated(m)[0], test_posterior(m), test_labels))
   evaluators = [
       figures_lib.SampleFigures(workdir, out_dir),
       codes.CodesEvaluator(test_labels, test_posterior, train_images, generated, out_dir),
       sample_quality.SampleQualityEvaluator(classify, test_images[:n], train_images,
-                                            generated)]
+                                            generated),
+      distribution_metrics.KernelDistanceEvaluator(real_features, generated_features),
+      distribution_metrics.PrecisionRecallEvaluator(real_features, generated_features),
+      distribution_metrics.DensityCoverageEvaluator(real_features, generated_features),
+      distribution_metrics.IntraClassFrechetEvaluator(real_features, test_labels[:n],
+                                                      generated_features, generated_digits)]
   if model.has_encoder:   # VAE-GAN and VAE runs
     evaluators.append(reconstruction.ReconstructionEvaluator(classify, test_images,
                                                              test_labels, n, out_dir))

@@ -95,3 +95,5 @@ def test_intra_class_frechet_sees_classes_that_the_overall_distance_cannot():
   fake_classes[:399] = 1          # class 0 keeps one generated point: not measured
   few = feature_sets.intra_class_frechet(real, classes, fake, fake_classes, num_classes=3)
   assert few['classes'] == 2 and set(few['per_class']) == {'1', '2'}
+  none = feature_sets.intra_class_frechet(real, classes, fake, np.full(1200, 7), 3)
+  assert none['classes'] == 0 and np.isnan(none['mean'])

@@ -48,6 +48,10 @@ def test_eval_end_to_end_on_tiny_config(tmp_path, trained_tiny):
   assert saved['step'] == 4 and 0 <= saved['categorical_accuracy'] <= 1
   assert set(saved['L_I']) == {'cat0', 'cat1', 'cont'}
   assert saved['frechet_distance'] >= 0
+  assert saved['kid']['subset_size'] == 64 and saved['kid']['num_generated'] == 64
+  assert 0 <= saved['precision_recall']['recall'] <= 1
+  assert 0 <= saved['density_coverage']['coverage'] <= 1
+  assert saved['intra_class_frechet_distance']['classes'] <= 3   # Cat(3) matched to digits
   assert set(saved['continuous_codes']) == {'cont0'}
   for name in ('categories_0.png', 'categories_1.png', 'traversal_cont0.png',
                'interpolation.png', 'confusion.png', 'training_curves.png', 'd_probs.png',
