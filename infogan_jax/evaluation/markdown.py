@@ -65,6 +65,17 @@ def _distribution_lines(m: dict) -> list:
            f'{pr["num_real"]} real): {pr["precision"]:.3f} / {pr["recall"]:.3f}',
            f'- Density / coverage (k = {dc["k"]}): {dc["density"]:.3f} / '
            f'{dc["coverage"]:.3f}']
+  inc = m['inception']
+  if 'skipped' in inc:
+    lines.append(f'- {inc["skipped"]}')
+  else:
+    lines.append(f'- Inception (FID Inception of pytorch-fid; {inc["resize"]}; '
+                 f'{inc["num_generated"]} generated vs {inc["num_real"]} real test images): '
+                 f'FID {inc["fid"]:.2f}, KID {inc["kid"]["mean"]:.4g} +- {inc["kid"]["std"]:.2g} '
+                 f'({inc["kid"]["num_subsets"]} subsets of {inc["kid"]["subset_size"]}), IS '
+                 f'{inc["inception_score"]["mean"]:.2f} +- {inc["inception_score"]["std"]:.2f} '
+                 f'({inc["inception_score"]["splits"]} splits; real test images: '
+                 f'{inc["inception_score_real_test"]:.2f})')
   if 'intra_class_frechet_distance' in m:
     ic = m['intra_class_frechet_distance']
     lines.append(f'- Intra-class Frechet distance (mean over {ic["classes"]} digits, at least '

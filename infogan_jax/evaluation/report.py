@@ -7,7 +7,8 @@ report.md (markdown.py) and the figures.
 
 - MNIST: Q's codes (codes.py), sample quality on the project's classifier
   (sample_quality.py; KID, precision/recall, density/coverage and the intra-class Frechet
-  distance in distribution_metrics.py), reconstructions for runs with an encoder (reconstruction.py), what
+  distance in distribution_metrics.py; Inception FID, KID and IS from a weights file in
+  inception_metrics.py), reconstructions for runs with an encoder (reconstruction.py), what
   each continuous code controls (continuous_codes.py), and the figures (figures.py).
 - Data with known factors (config.dataset='shapes'): the Mutual Information Gap of Q's
   codes (factors.py) instead of the classifier's measurements, and the figures.
@@ -36,6 +37,7 @@ from infogan_jax.evaluation import continuous_codes
 from infogan_jax.evaluation import distribution_metrics
 from infogan_jax.evaluation import factors
 from infogan_jax.evaluation import figures as figures_lib
+from infogan_jax.evaluation import inception_metrics
 from infogan_jax.evaluation import markdown
 from infogan_jax.evaluation import points
 from infogan_jax.evaluation import reconstruction
@@ -59,6 +61,11 @@ def mnist_evaluators(config, model: api.InfoGAN, workdir: str, out_dir: str):
   """({metrics known before measuring}, [evaluators]) for an MNIST run. The classifier and
   the training logs are read first, so that a problem shows before minutes of measuring."""
   clf_params, clf_meta = classifier.load(config)
+  weights = config.eval.get('inception_weights', '')
+  inception_variables = (inception_metrics.load_variables(os.path.expanduser(weights))
+                         if weights else None)
+  if not weights:
+    print(inception_metrics.SKIPPED, flush=True)
   records = (read_metrics(workdir) if os.path.exists(workdir_lib.metrics_path(workdir))
              else None)
   baseline = (read_metrics(os.path.expanduser(config.eval.baseline_workdir))
@@ -90,7 +97,9 @@ def mnist_evaluators(config, model: api.InfoGAN, workdir: str, out_dir: str):
       distribution_metrics.PrecisionRecallEvaluator(real_features, generated_features),
       distribution_metrics.DensityCoverageEvaluator(real_features, generated_features),
       distribution_metrics.IntraClassFrechetEvaluator(real_features, test_labels[:n],
-                                                      generated_features, generated_digits)]
+                                                      generated_features, generated_digits),
+      inception_metrics.InceptionEvaluator(inception_variables, test_images[:n], generated,
+                                           config.model.output_activation)]
   if model.has_encoder:   # VAE-GAN and VAE runs
     evaluators.append(reconstruction.ReconstructionEvaluator(classify, test_images,
                                                              test_labels, n, out_dir))

@@ -23,7 +23,8 @@ _DISTRIBUTION = {
     'precision_recall': {'precision': 0.8, 'recall': 0.5, 'k': 3, 'num_real': 400,
                          'num_generated': 500},
     'density_coverage': {'density': 1.1, 'coverage': 0.75, 'k': 5, 'num_real': 400,
-                         'num_generated': 500}}
+                         'num_generated': 500},
+    'inception': {'skipped': 'Inception FID, KID and IS skipped: (why)'}}
 
 
 def test_mnist_report_states_each_distance_with_its_sample_sizes():
@@ -39,11 +40,21 @@ def test_mnist_report_states_each_distance_with_its_sample_sizes():
   assert '- Precision / recall (k = 3, 500 generated vs 400 real): 0.800 / 0.500' in lines
   assert '- Density / coverage (k = 5): 1.100 / 0.750' in lines
   assert not any('Intra-class' in line for line in lines)   # no class code
+  assert '- Inception FID, KID and IS skipped: (why)' in lines
   m['intra_class_frechet_distance'] = {'mean': 12.345, 'per_class': {}, 'classes': 10,
                                        'min_real': 38, 'min_fake': 41}
   lines = markdown.render_report(m, 'runs/cgan').splitlines()
   assert ('- Intra-class Frechet distance (mean over 10 digits, at least 41 generated and 38 '
           'real images each): 12.35') in lines
+  m['inception'] = {'fid': 81.234, 'kid': {'mean': 0.0512, 'std': 0.004, 'subset_size': 400,
+                                           'num_subsets': 100},
+                    'inception_score': {'mean': 2.345, 'std': 0.0321, 'splits': 10},
+                    'inception_score_real_test': 2.5, 'num_generated': 500, 'num_real': 400,
+                    'resize': 'bilinear to 299'}
+  lines = markdown.render_report(m, 'runs/cgan').splitlines()
+  assert ('- Inception (FID Inception of pytorch-fid; bilinear to 299; 500 generated vs 400 '
+          'real test images): FID 81.23, KID 0.0512 +- 0.004 (100 subsets of 400), IS 2.35 +- '
+          '0.03 (10 splits; real test images: 2.50)') in lines
 
 
 def test_mnist_report_gives_the_continuous_ceiling_only_to_the_continuous_group():

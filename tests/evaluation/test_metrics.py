@@ -55,6 +55,13 @@ def test_classifier_score_bounds():
   assert metrics.classifier_score(one_class) == pytest.approx(1, rel=1e-6)
 
 
+def test_split_score_is_the_classifier_score_of_each_split():
+  # First half: confident and balanced over 10 classes (score 10); second half: one class.
+  probs = np.concatenate([np.eye(10)[np.arange(100) % 10], np.eye(10)[np.zeros(100, int)]])
+  mean, std = metrics.split_score(probs, 2)
+  assert mean == pytest.approx(5.5) and std == pytest.approx(4.5)
+
+
 def test_posterior_information_is_ln_k_for_confident_balanced_and_zero_for_collapsed():
   confident = np.eye(10)[np.arange(1000) % 10]
   assert metrics.posterior_information(confident) == pytest.approx(np.log(10), abs=1e-6)

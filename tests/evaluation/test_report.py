@@ -9,6 +9,7 @@ import tensorflow_datasets as tfds
 from configs import tiny
 from infogan_jax import api
 from infogan_jax import errors
+from infogan_jax.evaluation import inception_metrics
 from infogan_jax.evaluation import report as evaluation
 from infogan_jax.training import workdir as workdir_lib
 
@@ -41,6 +42,10 @@ def test_eval_end_to_end_on_tiny_config(tmp_path, trained_tiny):
   workdir = trained_tiny
   with tfds.testing.mock_data(num_examples=64):
     classifier.train(config, epochs=1, batch_size=16)
+    bad = config.copy_and_resolve_references()
+    bad.eval.inception_weights = str(tmp_path / 'no_such.pth')
+    with pytest.raises(errors.WeightsFileError, match='config.eval.inception_weights='):
+      evaluation.run(bad, workdir)       # before any measuring
     metrics = evaluation.run(config, workdir)
   out = os.path.join(workdir, 'eval', '4')
   with open(os.path.join(out, 'metrics.json')) as f:
@@ -52,6 +57,7 @@ def test_eval_end_to_end_on_tiny_config(tmp_path, trained_tiny):
   assert 0 <= saved['precision_recall']['recall'] <= 1
   assert 0 <= saved['density_coverage']['coverage'] <= 1
   assert saved['intra_class_frechet_distance']['classes'] <= 3   # Cat(3) matched to digits
+  assert saved['inception'] == {'skipped': inception_metrics.SKIPPED}
   assert set(saved['continuous_codes']) == {'cont0'}
   for name in ('categories_0.png', 'categories_1.png', 'traversal_cont0.png',
                'interpolation.png', 'confusion.png', 'training_curves.png', 'd_probs.png',
