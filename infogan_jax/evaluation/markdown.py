@@ -28,19 +28,7 @@ def render_report(m: dict, workdir: str) -> str:
   lines += _information_lines(m, m.get('L_I_cont_ceiling_fixed_std'))
   for k, v in m.get('real_posterior_mi', {}).items():
     lines.append(f"- Q's I(x; {k}) on real training images (label-free): {v:.3f} nats")
-  lines.append(f'- Frechet distance (classifier features, {m["num_generated"]} generated vs '
-               f'{m["num_real_test"]} real test images): {m["frechet_distance"]:.2f} '
-               f'(real train vs test floor: {m["frechet_distance_floor_train_vs_test"]:.2f})')
-  lines += _distribution_lines(m)
-  lines.append(f'- Classifier score: {m["classifier_score"]:.2f} '
-               f'(real test images: {m["classifier_score_real_test"]:.2f})')
-  if 'mean_category_purity' in m:
-    per = ', '.join(f'{k}->{v["digit"]} {v["purity"]:.2f}'
-                    for k, v in m['category_purity'].items())
-    lines.append(f'- Category purity (generated, classifier majority): mean '
-                 f'{m["mean_category_purity"]:.3f}, worst {m["min_category_purity"]:.3f}, '
-                 f'{m["distinct_majority_digits"]} distinct '
-                 f'digits ({per})')
+  lines += _sample_lines(m)
   if 'reconstruction_label_accuracy' in m:
     lines.append(f'- Reconstructions of real test images (E\'s posterior mean, then G): '
                  f'the classifier reads the input\'s label in '
@@ -53,6 +41,25 @@ def render_report(m: dict, workdir: str) -> str:
                  f'with thickness {c["thickness_spearman"]:+.2f}')
   lines.append(f'- MNIST classifier test accuracy: {m["classifier_test_accuracy"]:.4f}')
   return '\n'.join(lines + _figures_line(m))
+
+
+def _sample_lines(m: dict) -> list:
+  """The generated samples' quality: FD and the field's measures with their sample sizes,
+  the classifier score, and the categories' purity."""
+  lines = [f'- Frechet distance (classifier features, {m["num_generated"]} generated vs '
+           f'{m["num_real_test"]} real test images): {m["frechet_distance"]:.2f} '
+           f'(real train vs test floor: {m["frechet_distance_floor_train_vs_test"]:.2f})']
+  lines += _distribution_lines(m)
+  lines.append(f'- Classifier score: {m["classifier_score"]:.2f} '
+               f'(real test images: {m["classifier_score_real_test"]:.2f})')
+  if 'mean_category_purity' in m:
+    per = ', '.join(f'{k}->{v["digit"]} {v["purity"]:.2f}'
+                    for k, v in m['category_purity'].items())
+    lines.append(f'- Category purity (generated, classifier majority): mean '
+                 f'{m["mean_category_purity"]:.3f}, worst {m["min_category_purity"]:.3f}, '
+                 f'{m["distinct_majority_digits"]} distinct '
+                 f'digits ({per})')
+  return lines
 
 
 def _distribution_lines(m: dict) -> list:
@@ -92,6 +99,21 @@ def _information_lines(m: dict, cont_ceiling=None) -> list:
     extra = f'; ceiling with std fixed at 1: {ceiling:.3f}' if ceiling is not None else ''
     lines.append(f'- L_I {k}: {v:.3f} nats (H(c) = {m["H_c"][k]:.3f}{extra})')
   return lines
+
+
+def render_images_report(m: dict, path: str) -> str:
+  """The report of eval.py --images: the measures of samples read from files."""
+  lines = [f'# Sample quality: {path} ({m["num_images"]} images '
+           f'{"x".join(map(str, m["image_shape"]))}, '
+           f'{"with" if m["labels"] else "without"} labels)', '']
+  if m['converted']:
+    lines.append(f'- For the MNIST classifier: {", ".join(m["converted"])}')
+  if 'conditional_generation_accuracy' in m:
+    lines.append(f'- The classifier reads the given label in '
+                 f'**{m["conditional_generation_accuracy"]:.3f}** of the images')
+  lines += _sample_lines(m)
+  lines.append(f'- MNIST classifier test accuracy: {m["classifier_test_accuracy"]:.4f}')
+  return '\n'.join(lines) + '\n'
 
 
 def render_factor_report(m: dict, workdir: str) -> str:

@@ -1,10 +1,10 @@
 """A PyTorch state_dict read as {name: numpy array}, without PyTorch: from an .npz of the
 same names, or from the .pth that torch.save wrote (the zip format of torch >= 1.6, or the
-legacy format before it).
+legacy format before it). The file is not opened through a link (infogan_jax/files.py).
 
 A .pth is a pickle. Unpickling runs whatever the file names, so the reader here accepts
 only what a state_dict of tensors holds (an OrderedDict, tensors, their storages) and
-refuses any other name, with the file named. Files are opened without following a link.
+refuses any other name, with the file named.
 """
 from __future__ import annotations
 
@@ -19,6 +19,7 @@ from typing import Dict
 import numpy as np
 
 from infogan_jax.errors import WeightsFileError as StateDictError
+from infogan_jax.files import open_no_link
 
 SUFFIXES = ('.pth', '.pt', '.npz')
 
@@ -27,17 +28,6 @@ _STORAGE_DTYPES = {'FloatStorage': np.float32, 'DoubleStorage': np.float64,
                    'ShortStorage': np.int16, 'CharStorage': np.int8, 'ByteStorage': np.uint8,
                    'BoolStorage': np.bool_}
 _LEGACY_MAGIC = 0x1950a86a20f9469cfc6c
-
-
-def open_no_link(path: str):
-  """The file at `path` opened for binary reading; refuses a path that is a link."""
-  try:
-    fd = os.open(path, os.O_RDONLY | getattr(os, 'O_NOFOLLOW', 0))
-  except OSError as e:
-    if os.path.islink(path):
-      raise StateDictError(f'{path} is a link: give the file itself') from e
-    raise StateDictError(f'cannot read {path}: {e.strerror}') from e
-  return os.fdopen(fd, 'rb')
 
 
 class _Storage:
@@ -147,8 +137,11 @@ def read(path: str) -> Dict[str, np.ndarray]:
   of the same names); StateDictError, naming the file, for anything else."""
   if not path.endswith(SUFFIXES):
     raise StateDictError(f'{path}: expected a file ending in one of {SUFFIXES}')
-  with open_no_link(path) as f:
-    data = f.read()
+  try:
+    with open_no_link(path) as f:
+      data = f.read()
+  except OSError as e:
+    raise StateDictError(f'cannot read {path}: {e.strerror}') from e
   if path.endswith('.npz'):
     try:
       with np.load(io.BytesIO(data), allow_pickle=False) as npz:

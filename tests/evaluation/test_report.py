@@ -3,12 +3,14 @@ of the tiny config with every file it writes."""
 import json
 import os
 
+import numpy as np
 import pytest
 import tensorflow_datasets as tfds
 
 from configs import tiny
 from infogan_jax import api
 from infogan_jax import errors
+from infogan_jax.data import input_pipeline
 from infogan_jax.evaluation import inception_metrics
 from infogan_jax.evaluation import report as evaluation
 from infogan_jax.training import workdir as workdir_lib
@@ -58,6 +60,25 @@ def test_eval_end_to_end_on_tiny_config(tmp_path, trained_tiny):
   assert 0 <= saved['density_coverage']['coverage'] <= 1
   assert saved['intra_class_frechet_distance']['classes'] <= 3   # Cat(3) matched to digits
   assert saved['inception'] == {'skipped': inception_metrics.SKIPPED}
+  # eval.py --images on the very test images it measures against: the known answers.
+  from infogan_jax.networks import models
+  data = input_pipeline.DataSettings.from_config(config)
+  with tfds.testing.mock_data(num_examples=64):
+    test_images, test_labels = input_pipeline.load_split_arrays(data, 'test')
+    np.savez(tmp_path / 'samples.npz', labels=test_labels,
+             images=models.to_unit(test_images, config.model.output_activation))
+    with pytest.raises(errors.EvaluationError, match='holds a training run'):
+      evaluation.run_images(config, str(tmp_path / 'samples.npz'), workdir)
+    scored = evaluation.run_images(config, str(tmp_path / 'samples.npz'),
+                                   str(tmp_path / 'scored'))
+  assert scored['num_images'] == 64 and scored['labels'] and scored['converted'] == []
+  assert abs(scored['frechet_distance']) < 1e-3 and abs(scored['kid']['mean']) < 1e-3
+  assert scored['precision_recall']['precision'] == scored['precision_recall']['recall'] == 1
+  assert scored['density_coverage']['coverage'] == 1
+  assert abs(scored['intra_class_frechet_distance']['mean']) < 1e-3
+  assert 'conditional_generation_accuracy' in scored
+  with open(tmp_path / 'scored' / 'report.md') as f:
+    assert f.read().startswith(f'# Sample quality: {tmp_path}/samples.npz (64 images 28x28x1')
   assert set(saved['continuous_codes']) == {'cont0'}
   for name in ('categories_0.png', 'categories_1.png', 'traversal_cont0.png',
                'interpolation.png', 'confusion.png', 'training_curves.png', 'd_probs.png',

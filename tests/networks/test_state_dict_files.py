@@ -74,5 +74,5 @@ def test_files_that_are_not_plain_state_dicts_are_refused_naming_the_file(tmp_pa
 def test_a_link_is_not_followed(tmp_path):
   link = tmp_path / 'link.pth'
   os.symlink(os.path.join(HERE, 'tiny_zip.pth'), link)
-  with pytest.raises(errors.WeightsFileError, match='link.pth is a link'):
+  with pytest.raises(errors.WeightsFileError, match='cannot read .*link.pth: a link'):
     state_dict_files.read(str(link))
