@@ -2,24 +2,41 @@
 family (feature_sets.py computes them): KID, precision and recall, density and coverage,
 and, for a model with a class code, the intra-class Frechet distance.
 
-Each takes the real test images' features (fixed) and a common.PerModel of the generated
-samples' features, so that the classifier reads each sample once for all of them; each
-reports the numbers of points it compared, since these measures move with sample size.
+Each takes the real test images' features (a RealSet, fixed) and a common.PerModel of the
+generated samples' features, so that the classifier reads each sample once for all of them;
+each reports the numbers of points it compared, since these measures move with sample size.
 """
 from __future__ import annotations
 
 from infogan_jax.evaluation import feature_sets
 
 
+class RealSet:
+  """The real images' features, and their k-NN radii computed once for every evaluator
+  (precision/recall and density/coverage balls, for every model measured)."""
+
+  def __init__(self, features):
+    self.features, self._radii = features, None
+
+  def radii(self, k: int):
+    if self._radii is None:
+      self._radii = feature_sets.knn_radii(self.features, [feature_sets.PR_K,
+                                                           feature_sets.DC_K])
+    return self._radii[k]
+
+  def __len__(self):
+    return len(self.features)
+
+
 class _FeatureSetEvaluator:
-  """{name: measure(real features, generated features) with the two sets' sizes}."""
+  """{name: measure(real set, generated features) with the two sets' sizes}."""
   name = ''
 
-  def __init__(self, real_features, generated_features):
+  def __init__(self, real: RealSet, generated_features):
     """generated_features: common.PerModel of the generated samples' features."""
-    self.real, self.generated_features = real_features, generated_features
+    self.real, self.generated_features = real, generated_features
 
-  def measure(self, real, fake) -> dict:
+  def measure(self, real: RealSet, fake) -> dict:
     raise NotImplementedError
 
   def run(self, model) -> dict:
@@ -33,7 +50,7 @@ class KernelDistanceEvaluator(_FeatureSetEvaluator):
   name = 'kid'
 
   def measure(self, real, fake) -> dict:
-    return feature_sets.kernel_distance(real, fake)
+    return feature_sets.kernel_distance(real.features, fake)
 
 
 class PrecisionRecallEvaluator(_FeatureSetEvaluator):
@@ -42,7 +59,8 @@ class PrecisionRecallEvaluator(_FeatureSetEvaluator):
   name = 'precision_recall'
 
   def measure(self, real, fake) -> dict:
-    return {**feature_sets.precision_recall(real, fake), 'k': feature_sets.PR_K}
+    k = feature_sets.PR_K
+    return {**feature_sets.precision_recall(real.features, fake, k, real.radii(k)), 'k': k}
 
 
 class DensityCoverageEvaluator(_FeatureSetEvaluator):
@@ -50,17 +68,18 @@ class DensityCoverageEvaluator(_FeatureSetEvaluator):
   name = 'density_coverage'
 
   def measure(self, real, fake) -> dict:
-    return {**feature_sets.density_coverage(real, fake), 'k': feature_sets.DC_K}
+    k = feature_sets.DC_K
+    return {**feature_sets.density_coverage(real.features, fake, k, real.radii(k)), 'k': k}
 
 
 class IntraClassFrechetEvaluator:
   """'intra_class_frechet_distance': each digit's generated samples against the real test
   images of that digit; nothing for a model without a class code."""
 
-  def __init__(self, real_features, real_labels, generated_features, generated_digits):
+  def __init__(self, real: RealSet, real_labels, generated_features, generated_digits):
     """generated_digits: common.PerModel of the digit each sample is drawn as
     (codes.sample_digits), None for a model without a class code."""
-    self.real, self.real_labels = real_features, real_labels
+    self.real, self.real_labels = real.features, real_labels
     self.generated_features, self.generated_digits = generated_features, generated_digits
 
   def run(self, model) -> dict:

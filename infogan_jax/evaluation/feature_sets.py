@@ -28,6 +28,8 @@ KID_SUBSETS = 100
 PR_K = 3
 DC_K = 5
 _CHUNK = 2048   # rows of a distance matrix held at once
+# Distances in float32: the classifier's features are float32, and a float32 error in a
+# distance (1e-7 relative) moves a point across a ball's edge only at that edge.
 
 
 def kernel_distance(real: np.ndarray, fake: np.ndarray, subset_size: int = KID_SUBSET_SIZE,
@@ -39,7 +41,9 @@ def kernel_distance(real: np.ndarray, fake: np.ndarray, subset_size: int = KID_S
   m = min(subset_size, len(real), len(fake))
   if m < 2:
     raise ValueError(f'KID needs at least 2 points in each set, got {len(real)} and {len(fake)}')
-  kernel = lambda a, b: (a @ b.T / real.shape[1] + 1) ** 3
+  def kernel(a, b):
+    g = a @ b.T / real.shape[1] + 1
+    return g * g * g
   rng = np.random.default_rng(seed)
   values = []
   for _ in range(num_subsets):
@@ -63,7 +67,7 @@ def _chunks(n: int):
 
 def knn_radii(features: np.ndarray, ks) -> Dict[int, np.ndarray]:
   """{k: squared distance from each point to its k-th nearest other point} for each k."""
-  features = np.asarray(features, np.float64)
+  features = np.asarray(features, np.float32)
   if len(features) <= max(ks):
     raise ValueError(f'{len(features)} points have no {max(ks)}-th nearest neighbour')
   radii = {k: np.empty(len(features)) for k in ks}
@@ -75,10 +79,14 @@ def knn_radii(features: np.ndarray, ks) -> Dict[int, np.ndarray]:
   return radii
 
 
-def precision_recall(real: np.ndarray, fake: np.ndarray, k: int = PR_K) -> Dict:
-  """{'precision', 'recall'} of the fake points against the real ones with k-NN balls."""
-  real, fake = np.asarray(real, np.float64), np.asarray(fake, np.float64)
-  real_radii, fake_radii = knn_radii(real, [k])[k], knn_radii(fake, [k])[k]
+def precision_recall(real: np.ndarray, fake: np.ndarray, k: int = PR_K,
+                     real_radii: np.ndarray = None) -> Dict:
+  """{'precision', 'recall'} of the fake points against the real ones with k-NN balls;
+  real_radii: knn_radii(real, [k])[k] when already computed."""
+  real, fake = np.asarray(real, np.float32), np.asarray(fake, np.float32)
+  if real_radii is None:
+    real_radii = knn_radii(real, [k])[k]
+  fake_radii = knn_radii(fake, [k])[k]
   precise, recalled = 0, np.zeros(len(real), bool)
   for rows in _chunks(len(fake)):
     d = _squared_distances(fake[rows], real)
@@ -87,10 +95,12 @@ def precision_recall(real: np.ndarray, fake: np.ndarray, k: int = PR_K) -> Dict:
   return {'precision': precise / len(fake), 'recall': float(recalled.mean())}
 
 
-def density_coverage(real: np.ndarray, fake: np.ndarray, k: int = DC_K) -> Dict:
-  """{'density', 'coverage'} of the fake points against the real points' k-NN balls."""
-  real, fake = np.asarray(real, np.float64), np.asarray(fake, np.float64)
-  radii = knn_radii(real, [k])[k]
+def density_coverage(real: np.ndarray, fake: np.ndarray, k: int = DC_K,
+                     real_radii: np.ndarray = None) -> Dict:
+  """{'density', 'coverage'} of the fake points against the real points' k-NN balls;
+  real_radii: knn_radii(real, [k])[k] when already computed."""
+  real, fake = np.asarray(real, np.float32), np.asarray(fake, np.float32)
+  radii = knn_radii(real, [k])[k] if real_radii is None else real_radii
   inside, covered = 0, np.zeros(len(real), bool)
   for rows in _chunks(len(fake)):
     within = _squared_distances(fake[rows], real) <= radii[None]

@@ -90,7 +90,7 @@ def sample_evaluators(config, classify, test_images, test_labels, train_images, 
   (latents, images) in the config's output range; generated_digits: PerModel of each
   sample's digit or None; inception_generated: the images Inception sees, if not those."""
   n = int(config.eval.num_samples)
-  real_features = classify(test_images[:n])[1]
+  real_features = distribution_metrics.RealSet(classify(test_images[:n])[1])
   generated_features = common.PerModel(lambda m: classify(generated(m)[1])[1])
   return [
       sample_quality.SampleQualityEvaluator(classify, test_images[:n], train_images,

@@ -40,7 +40,11 @@ def test_sample_digits_reads_the_class_code_each_model_kind_has():
   assert codes.sample_digits(_spec(categorical=(), predicted=()), latents, None, None) is None
 
 
-def test_evaluators_report_their_measure_with_the_sizes_compared():
+def test_evaluators_report_their_measure_with_the_sizes_compared(monkeypatch):
+  radii_of = []
+  knn_radii = feature_sets.knn_radii
+  monkeypatch.setattr(feature_sets, 'knn_radii',
+                      lambda f, ks: radii_of.append(len(f)) or knn_radii(f, ks))
   rng = np.random.default_rng(0)
   real = rng.normal(size=(300, 4))
   fake_features = rng.normal(size=(200, 4)) + 0.3
@@ -48,10 +52,12 @@ def test_evaluators_report_their_measure_with_the_sizes_compared():
   generated_features = common.PerModel(lambda m: calls.append(m) or fake_features)
   model = object()
   out = {}
+  real_set = dm.RealSet(real)
   for evaluator in (dm.KernelDistanceEvaluator, dm.PrecisionRecallEvaluator,
                     dm.DensityCoverageEvaluator):
-    out.update(evaluator(real, generated_features).run(model))
+    out.update(evaluator(real_set, generated_features).run(model))
   assert len(calls) == 1     # the classifier's features of one draw, read once for all
+  assert radii_of == [300, 200]   # the real balls once for both families, the samples' once
   assert out['kid'] == {**feature_sets.kernel_distance(real, fake_features),
                         'num_real': 300, 'num_generated': 200}
   assert out['kid']['subset_size'] == 200
@@ -67,12 +73,12 @@ def test_intra_class_frechet_evaluator_only_for_models_with_a_class_code():
   real = rng.normal(size=(300, 3)) + labels[:, None]
   fake = rng.normal(size=(300, 3)) + labels[:, None]
   features = common.PerModel(lambda m: fake)
-  with_code = dm.IntraClassFrechetEvaluator(real, labels, features,
+  with_code = dm.IntraClassFrechetEvaluator(dm.RealSet(real), labels, features,
                                             common.PerModel(lambda m: labels))
   out = with_code.run(object())['intra_class_frechet_distance']
   assert out == feature_sets.intra_class_frechet(real, labels, fake, labels)
   assert out['classes'] == 10 and out['mean'] == pytest.approx(
       np.mean(list(out['per_class'].values())))
-  without = dm.IntraClassFrechetEvaluator(real, labels, features,
+  without = dm.IntraClassFrechetEvaluator(dm.RealSet(real), labels, features,
                                           common.PerModel(lambda m: None))
   assert without.run(object()) == {}
