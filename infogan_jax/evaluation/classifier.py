@@ -7,6 +7,7 @@ after a few epochs on a CPU. Weights live in config.eval.classifier_dir, never i
 """
 from __future__ import annotations
 
+import functools
 import json
 import os
 import time
@@ -43,6 +44,49 @@ def _apply(params, images01):
   return MnistCNN().apply({'params': params}, images01)
 
 
+def _optimizer(steps: int):
+  return optax.adam(optax.cosine_decay_schedule(1e-3, steps))
+
+
+@functools.partial(jax.jit, static_argnums=0)
+def _step(steps, params, opt_state, x, y):
+  """One Adam step of a `steps`-step fit: one compiled program per (steps, batch shape)."""
+  def loss_fn(p):
+    logits, _ = MnistCNN().apply({'params': p}, x)
+    return optax.softmax_cross_entropy_with_integer_labels(logits, y).mean()
+  loss, grads = jax.value_and_grad(loss_fn)(params)
+  updates, opt_state = _optimizer(steps).update(grads, opt_state, params)
+  return optax.apply_updates(params, updates), opt_state, loss
+
+
+def fit(images01, labels, steps: int, batch_size: int = 128, seed: int = 0,
+        on_epoch=None):
+  """A fresh MnistCNN fitted to images in [0, 1] for `steps` Adam steps (cosine-decayed
+  from 1e-3), each batch the next of a permutation drawn anew every epoch; the batch is the
+  whole set when the set is smaller. on_epoch(epoch, last loss) after each epoch."""
+  images01, labels = np.asarray(images01, np.float32), np.asarray(labels)
+  batch_size = min(batch_size, len(images01))
+  params = MnistCNN().init(jax.random.key(seed), images01[:2])['params']
+  opt_state = _optimizer(steps).init(params)
+  rng = np.random.default_rng(seed)
+  steps_per_epoch = len(images01) // batch_size
+  for i in range(steps):
+    epoch, within = divmod(i, steps_per_epoch)
+    if within == 0:
+      order = rng.permutation(len(images01))
+    idx = order[within * batch_size:(within + 1) * batch_size]
+    params, opt_state, loss = _step(steps, params, opt_state, images01[idx], labels[idx])
+    if on_epoch and within == steps_per_epoch - 1:
+      on_epoch(epoch, float(loss))
+  return params
+
+
+def accuracy(params, images01, labels) -> float:
+  """The share of images in [0, 1] whose most probable class is their label."""
+  probs = predict(params, images01, unit_range=True)[0]
+  return float(np.mean(probs.argmax(1) == np.asarray(labels)))
+
+
 def train(config, epochs: int = 5, batch_size: int = 128, seed: int = 0) -> dict:
   """Trains on MNIST train, reports test accuracy, saves to config.eval.classifier_dir."""
   data = input_pipeline.DataSettings.from_config(config)
@@ -50,31 +94,12 @@ def train(config, epochs: int = 5, batch_size: int = 128, seed: int = 0) -> dict
   test_images, test_labels = input_pipeline.load_split_arrays(data, 'test')
   act = data.output_activation
   images, test_images = models.to_unit(images, act), models.to_unit(test_images, act)
-  model = MnistCNN()
-  params = model.init(jax.random.key(seed), images[:2])['params']
-  steps_per_epoch = len(images) // batch_size
-  tx = optax.adam(optax.cosine_decay_schedule(1e-3, epochs * steps_per_epoch))
-  opt_state = tx.init(params)
-
-  @jax.jit
-  def step(params, opt_state, x, y):
-    def loss_fn(p):
-      logits, _ = model.apply({'params': p}, x)
-      return optax.softmax_cross_entropy_with_integer_labels(logits, y).mean()
-    loss, grads = jax.value_and_grad(loss_fn)(params)
-    updates, opt_state = tx.update(grads, opt_state, params)
-    return optax.apply_updates(params, updates), opt_state, loss
-
-  rng = np.random.default_rng(seed)
   start = time.time()
-  for epoch in range(epochs):
-    order = rng.permutation(len(images))
-    for i in range(steps_per_epoch):
-      idx = order[i * batch_size:(i + 1) * batch_size]
-      params, opt_state, loss = step(params, opt_state, images[idx], labels[idx])
-    print(f'classifier epoch {epoch + 1}/{epochs}: last loss {float(loss):.4f}', flush=True)
-  predictions = np.argmax(predict(params, test_images, unit_range=True)[0], axis=1)
-  meta = {'test_accuracy': float(np.mean(predictions == test_labels)), 'epochs': epochs,
+  params = fit(images, labels, epochs * (len(images) // min(batch_size, len(images))),
+               batch_size, seed,
+               on_epoch=lambda e, loss: print(f'classifier epoch {e + 1}/{epochs}: last loss '
+                                              f'{loss:.4f}', flush=True))
+  meta = {'test_accuracy': accuracy(params, test_images, test_labels), 'epochs': epochs,
           'train_seconds': round(time.time() - start, 1)}
   out = os.path.expanduser(config.eval.classifier_dir)
   os.makedirs(out, exist_ok=True)

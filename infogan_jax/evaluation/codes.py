@@ -38,20 +38,28 @@ def matching(spec, posterior, labels):
                                       spec.categorical[0])
 
 
-def sample_digits(spec, latents, posterior, labels):
-  """The digit each generated sample is drawn as: its guided code's value (CGAN, ACGAN,
-  ss-InfoGAN: the value is the label), else its first categorical code's category under
-  the Hungarian matching of Q on labelled images (InfoGAN; -1 for a category matched to
-  no digit); None for a model with neither (DCGAN, WGAN-GP, VAE-GAN)."""
+def class_code(spec, posterior, labels):
+  """(the categorical code that says which digit a sample is, {category: digit}), or None
+  for a model with no such code (DCGAN, WGAN-GP, VAE-GAN). The guided code's value is the
+  digit (CGAN, ACGAN, ss-InfoGAN: the value is the label); InfoGAN's first code means the
+  digit its category is matched to by the Hungarian matching of Q on labelled images."""
   if spec.guided >= 0:
-    return np.asarray(latents.cat[:, spec.guided])
+    return spec.guided, {k: k for k in range(spec.categorical[spec.guided])}
   matched = matching(spec, posterior, labels)
-  if matched is None:
+  return None if matched is None else (0, matched[1])
+
+
+def sample_digits(spec, latents, posterior, labels):
+  """The digit each generated sample is drawn as, through class_code (-1 for a category
+  matched to no digit); None for a model without a class code."""
+  found = class_code(spec, posterior, labels)
+  if found is None:
     return None
-  digit_of = np.full(spec.categorical[0], -1)
-  for category, digit in matched[1].items():
-    digit_of[category] = digit
-  return digit_of[np.asarray(latents.cat[:, 0])]
+  code, digit_of = found
+  table = np.full(spec.categorical[code], -1)
+  for category, digit in digit_of.items():
+    table[category] = digit
+  return table[np.asarray(latents.cat[:, code])]
 
 
 class CodesEvaluator:
