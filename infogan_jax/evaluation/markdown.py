@@ -36,6 +36,7 @@ def render_report(m: dict, workdir: str) -> str:
                  f'{m["frechet_distance_reconstructions"]:.2f}; pixel MSE on [0, 1] '
                  f'{m["reconstruction_pixel_mse"]:.4f}; error in this run\'s D features '
                  f'{m["reconstruction_feature_error"]:.1f} nats per image')
+  lines += _generated_data_lines(m)
   for name, c in m['continuous_codes'].items():
     lines.append(f'- {name}: Spearman with slant {c["slant_spearman"]:+.2f}, '
                  f'with thickness {c["thickness_spearman"]:+.2f}')
@@ -88,6 +89,23 @@ def _distribution_lines(m: dict) -> list:
     lines.append(f'- Intra-class Frechet distance (mean over {ic["classes"]} digits, at least '
                  f'{ic["min_fake"]} generated and {ic["min_real"]} real images each): '
                  f'{ic["mean"]:.2f}')
+  return lines
+
+
+def _generated_data_lines(m: dict) -> list:
+  """CAS and the augmentation study (eval.py --generated_data), when measured."""
+  if 'cas' not in m:
+    return []
+  cas, aug = m['cas'], m['augmentation']
+  seeds = ', '.join(map(str, aug['seeds']))
+  lines = [f'- CAS (the classifier trained on {cas["num_generated"]} generated labelled images '
+           f'only, real test accuracy, seeds {seeds}): **{cas["mean"]:.3f}**']
+  for n, row in aug['sizes'].items():
+    lines.append(f'- Augmentation, {n} real labelled images (test accuracy, mean of seeds '
+                 f'{seeds}): alone {row["real_mean"]:.3f}; + {aug["num_generated"]} generated '
+                 f'{row["+generated_mean"]:.3f} ({row["gain_generated"]:+.3f}); + as many '
+                 f'shifted/rotated copies {row["+shift_rotate_mean"]:.3f} '
+                 f'({row["gain_shift_rotate"]:+.3f})')
   return lines
 
 

@@ -10,6 +10,7 @@ report.md (markdown.py) and the figures.
   distance in distribution_metrics.py; Inception FID, KID and IS from a weights file in
   inception_metrics.py), reconstructions for runs with an encoder (reconstruction.py), what
   each continuous code controls (continuous_codes.py), and the figures (figures.py).
+  With generated_data, also CAS and the augmentation study (generated_data.py).
 - Data with known factors (config.dataset='shapes'): the Mutual Information Gap of Q's
   codes (factors.py) instead of the classifier's measurements, and the figures.
 - 2-D points: pictures of the plane (points.py), no measurements.
@@ -40,6 +41,7 @@ from infogan_jax.evaluation import continuous_codes
 from infogan_jax.evaluation import distribution_metrics
 from infogan_jax.evaluation import factors
 from infogan_jax.evaluation import figures as figures_lib
+from infogan_jax.evaluation import generated_data as generated_data_lib
 from infogan_jax.evaluation import image_files
 from infogan_jax.evaluation import inception_metrics
 from infogan_jax.evaluation import markdown
@@ -105,7 +107,8 @@ def sample_evaluators(config, classify, test_images, test_labels, train_images, 
                                            config.model.output_activation)]
 
 
-def mnist_evaluators(config, model: api.InfoGAN, workdir: str, out_dir: str):
+def mnist_evaluators(config, model: api.InfoGAN, workdir: str, out_dir: str,
+                     generated_data: bool = False):
   """({metrics known before measuring}, [evaluators]) for an MNIST run. The classifier,
   the Inception weights and the training logs are read first, so that a problem shows
   before minutes of measuring."""
@@ -139,6 +142,13 @@ def mnist_evaluators(config, model: api.InfoGAN, workdir: str, out_dir: str):
   if records:
     evaluators.append(figures_lib.TrainingCurves(records, out_dir, baseline))
   evaluators.append(figures_lib.DiscriminatorHistogram(test_posterior, generated, out_dir))
+  if generated_data:
+    act = config.model.output_activation
+    labelled, labels = input_pipeline.load_split_arrays(
+        input_pipeline.DataSettings.from_config(config), 'train')
+    evaluators.append(generated_data_lib.GeneratedDataEvaluator(
+        jax.random.fold_in(rng, 3), models.to_unit(test_images, act), test_labels,
+        models.to_unit(labelled, act), labels, test_posterior, act))
   return {'classifier_test_accuracy': clf_meta['test_accuracy']}, evaluators
 
 
@@ -153,8 +163,10 @@ def factor_evaluators(config, workdir: str, out_dir: str):
                                       common.generated(jax.random.key(config.seed + 8), n))]
 
 
-def run(config, workdir: str, step=None, samples_only: bool = False) -> dict:
-  """Writes <workdir>/eval/<step>/{metrics.json, report.md, *.png}; returns the metrics."""
+def run(config, workdir: str, step=None, samples_only: bool = False,
+        generated_data: bool = False) -> dict:
+  """Writes <workdir>/eval/<step>/{metrics.json, report.md, *.png}; returns the metrics.
+  generated_data: also CAS and the augmentation study (MNIST; minutes of classifier fits)."""
   workdir = os.path.expanduser(workdir)
   model = api.load(workdir, config, step)
   out_dir = workdir_lib.eval_dir(workdir, model.step)
@@ -170,7 +182,7 @@ def run(config, workdir: str, step=None, samples_only: bool = False) -> dict:
     header, evaluators = factor_evaluators(config, workdir, out_dir)
     render = markdown.render_factor_report
   elif config.dataset == 'mnist':
-    header, evaluators = mnist_evaluators(config, model, workdir, out_dir)
+    header, evaluators = mnist_evaluators(config, model, workdir, out_dir, generated_data)
     render = markdown.render_report
   else:
     raise EvaluationError('the full evaluation measures MNIST or shapes quantities; use '
@@ -230,7 +242,8 @@ def _write(metrics: dict, out_dir: str, workdir: str, render) -> dict:
   return metrics
 
 
-def run_seeds(config, workdir: str, step=None, samples_only: bool = False) -> dict:
+def run_seeds(config, workdir: str, step=None, samples_only: bool = False,
+              generated_data: bool = False) -> dict:
   """Evaluates every seed of a config.num_seeds run (workdir/seed_<n>/) and writes
   workdir/eval_seeds.md: the per-seed table and the median, worst and best of each headline
   metric; with config.eval.restarts = R > 1 also the table of the runs
@@ -245,7 +258,7 @@ def run_seeds(config, workdir: str, step=None, samples_only: bool = False) -> di
   for seed, seed_dir in seed_dirs.items():
     print(f'--- seed {seed}: {seed_dir}', flush=True)
     results[seed] = run(workdir_lib.seed_config(config, seed), seed_dir, step=step,
-                        samples_only=samples_only)
+                        samples_only=samples_only, generated_data=generated_data)
   if samples_only:
     return results
   report = seeds.render(results, restarts)
