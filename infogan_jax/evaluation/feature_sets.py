@@ -27,6 +27,7 @@ KID_SUBSET_SIZE = 1000
 KID_SUBSETS = 100
 PR_K = 3
 DC_K = 5
+MIN_POINTS = max(PR_K, DC_K) + 1   # each set needs a k-th nearest neighbour
 _CHUNK = 2048   # rows of a distance matrix held at once
 # Distances in float32: the classifier's features are float32, and a float32 error in a
 # distance (1e-7 relative) moves a point across a ball's edge only at that edge.

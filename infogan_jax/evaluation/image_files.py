@@ -20,6 +20,7 @@ import types
 import numpy as np
 
 from infogan_jax.errors import EvaluationError
+from infogan_jax.evaluation import feature_sets
 from infogan_jax.files import open_no_link
 
 FLAG = '--images'
@@ -45,9 +46,12 @@ def _read_bytes(path: str, shown: str, limit: int = MAX_FILE_BYTES) -> bytes:
 def _to_unit(images: np.ndarray, shown: str) -> np.ndarray:
   if images.ndim == 3:
     images = images[..., None]
-  if images.ndim != 4 or images.shape[-1] not in (1, 3) or len(images) == 0:
+  if images.ndim != 4 or images.shape[-1] not in (1, 3):
     raise _error(shown, f'expected images [N, H, W] or [N, H, W, 1 or 3], got shape '
                         f'{images.shape}')
+  if len(images) < feature_sets.MIN_POINTS:
+    raise _error(shown, f'{len(images)} images: the k-NN measures need at least '
+                        f'{feature_sets.MIN_POINTS}')
   if images.dtype == np.uint8:
     return images.astype(np.float32) / 255
   if not np.issubdtype(images.dtype, np.floating):

@@ -40,6 +40,7 @@ from infogan_jax.evaluation import common
 from infogan_jax.evaluation import continuous_codes
 from infogan_jax.evaluation import distribution_metrics
 from infogan_jax.evaluation import factors
+from infogan_jax.evaluation import feature_sets
 from infogan_jax.evaluation import figures as figures_lib
 from infogan_jax.evaluation import generated_data as generated_data_lib
 from infogan_jax.evaluation import image_files
@@ -92,6 +93,9 @@ def sample_evaluators(config, classify, test_images, test_labels, train_images, 
   (latents, images) in the config's output range; generated_digits: PerModel of each
   sample's digit or None; inception_generated: the images Inception sees, if not those."""
   n = int(config.eval.num_samples)
+  if n < feature_sets.MIN_POINTS:
+    raise EvaluationError(f'config.eval.num_samples={n}: the k-NN measures need at least '
+                          f'{feature_sets.MIN_POINTS} samples')
   real_features = distribution_metrics.RealSet(classify(test_images[:n])[1])
   generated_features = common.PerModel(lambda m: classify(generated(m)[1])[1])
   return [

@@ -25,19 +25,19 @@ def _pngs(folder, images, labels=None):
 
 def test_a_folder_of_pngs_reads_in_name_order_with_its_labels(tmp_path):
   rng = np.random.default_rng(0)
-  grey = rng.integers(0, 256, size=(3, 28, 28), dtype=np.uint8)
-  _pngs(tmp_path / 'grey', grey, [7, 0, 3])
+  grey = rng.integers(0, 256, size=(6, 28, 28), dtype=np.uint8)
+  _pngs(tmp_path / 'grey', grey, [7, 0, 3, 3, 1, 9])
   (tmp_path / 'grey' / 'notes.txt').write_text('not an image')   # other files are left out
   images, labels = image_files.read(str(tmp_path / 'grey'))
-  assert images.shape == (3, 28, 28, 1) and images.dtype == np.float32
+  assert images.shape == (6, 28, 28, 1) and images.dtype == np.float32
   np.testing.assert_allclose(images[..., 0], grey / 255, atol=1e-7)
-  np.testing.assert_array_equal(labels, [7, 0, 3])
-  colour = rng.integers(0, 256, size=(2, 32, 40, 3), dtype=np.uint8)
+  np.testing.assert_array_equal(labels, [7, 0, 3, 3, 1, 9])
+  colour = rng.integers(0, 256, size=(6, 32, 40, 3), dtype=np.uint8)
   _pngs(tmp_path / 'colour', colour)
   images, labels = image_files.read(str(tmp_path / 'colour'))
-  assert images.shape == (2, 32, 40, 3) and labels is None
+  assert images.shape == (6, 32, 40, 3) and labels is None
   grey01, notes = image_files.for_classifier(images)
-  assert grey01.shape == (2, 28, 28, 1)
+  assert grey01.shape == (6, 28, 28, 1)
   assert notes == ['converted to grey', 'resized from 40x32 to 28x28 for the classifier']
   red = np.zeros((1, 28, 28, 3), np.float32)
   red[..., 0] = 1
@@ -46,14 +46,14 @@ def test_a_folder_of_pngs_reads_in_name_order_with_its_labels(tmp_path):
 
 
 def test_an_npz_of_uint8_or_unit_floats_with_optional_labels(tmp_path):
-  images = np.random.default_rng(1).integers(0, 256, size=(4, 28, 28), dtype=np.uint8)
-  np.savez(tmp_path / 'u8.npz', images=images, labels=np.array([1, 2, 3, 4]))
+  images = np.random.default_rng(1).integers(0, 256, size=(6, 28, 28), dtype=np.uint8)
+  np.savez(tmp_path / 'u8.npz', images=images, labels=np.array([1, 2, 3, 4, 5, 6]))
   read, labels = image_files.read(str(tmp_path / 'u8.npz'))
   np.testing.assert_allclose(read[..., 0], images / 255, atol=1e-7)
-  np.testing.assert_array_equal(labels, [1, 2, 3, 4])
+  np.testing.assert_array_equal(labels, [1, 2, 3, 4, 5, 6])
   np.savez(tmp_path / 'f.npz', images=(images / 255.0)[..., None])
   read, labels = image_files.read(str(tmp_path / 'f.npz'))
-  assert read.shape == (4, 28, 28, 1) and labels is None
+  assert read.shape == (6, 28, 28, 1) and labels is None
 
 
 def _error(path, match):
@@ -70,18 +70,21 @@ def test_bad_samples_are_refused_naming_the_flag_and_the_problem(tmp_path):
   _error(tmp_path / 'x.txt', 'expected a folder of .png files or an .npz file')
   np.savez(tmp_path / 'noimages.npz', pictures=np.zeros((2, 28, 28)))
   _error(tmp_path / 'noimages.npz', "needs an 'images' array")
-  np.savez(tmp_path / 'range.npz', images=np.full((2, 28, 28), 255.0))
+  np.savez(tmp_path / 'range.npz', images=np.full((6, 28, 28), 255.0))
   _error(tmp_path / 'range.npz', r'float images must lie in \[0, 1\]')
   np.savez(tmp_path / 'shape.npz', images=np.zeros((2, 28, 28, 4), np.uint8))
   _error(tmp_path / 'shape.npz', r'got shape \(2, 28, 28, 4\)')
-  np.savez(tmp_path / 'labels.npz', images=np.zeros((2, 28, 28), np.uint8), labels=[1, 12])
-  _error(tmp_path / 'labels.npz', 'labels must be 2 digits 0..9')
+  np.savez(tmp_path / 'labels.npz', images=np.zeros((6, 28, 28), np.uint8),
+           labels=[1, 12, 0, 0, 0, 0])
+  _error(tmp_path / 'labels.npz', 'labels must be 6 digits 0..9')
+  np.savez(tmp_path / 'few.npz', images=np.zeros((5, 28, 28), np.uint8))
+  _error(tmp_path / 'few.npz', '5 images: the k-NN measures need at least 6')
   (tmp_path / 'broken.npz').write_bytes(b'PK nonsense')
   _error(tmp_path / 'broken.npz', 'not a readable .npz')
   _pngs(tmp_path / 'sizes', [np.zeros((28, 28), np.uint8), np.zeros((30, 30), np.uint8)])
   _error(tmp_path / 'sizes', '001.png is \\(30, 30\\), 000.png is \\(28, 28\\)')
-  _pngs(tmp_path / 'short', [np.zeros((28, 28), np.uint8)] * 2, [3])
-  _error(tmp_path / 'short', 'labels must be 2 digits')
+  _pngs(tmp_path / 'short', [np.zeros((28, 28), np.uint8)] * 6, [3])
+  _error(tmp_path / 'short', 'labels must be 6 digits')
 
 
 def test_links_are_not_followed(tmp_path):

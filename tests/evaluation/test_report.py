@@ -34,6 +34,13 @@ def test_eval_errors_are_actionable(tmp_path, ring8_run, trained_tiny):
       evaluation.run(config, trained_tiny)
 
 
+def test_too_few_samples_for_the_knn_measures_name_the_field():
+  config = tiny.get_config()
+  config.eval.num_samples = 5
+  with pytest.raises(errors.EvaluationError, match='config.eval.num_samples=5: the k-NN'):
+    evaluation.sample_evaluators(config, None, None, None, None, None, None, None)
+
+
 @pytest.mark.slow
 def test_eval_end_to_end_on_tiny_config(tmp_path, trained_tiny):
   from infogan_jax.evaluation import classifier
