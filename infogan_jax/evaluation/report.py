@@ -51,6 +51,7 @@ from infogan_jax.evaluation import reconstruction
 from infogan_jax.evaluation import sample_quality
 from infogan_jax.evaluation import seeds
 from infogan_jax.networks import models
+from infogan_jax.settings import config_validation
 from infogan_jax.training import workdir as workdir_lib
 from infogan_jax.training.metric_logging import read_metrics
 
@@ -171,6 +172,7 @@ def run(config, workdir: str, step=None, samples_only: bool = False,
         generated_data: bool = False) -> dict:
   """Writes <workdir>/eval/<step>/{metrics.json, report.md, *.png}; returns the metrics.
   generated_data: also CAS and the augmentation study (MNIST; minutes of classifier fits)."""
+  config_validation.check_group(config, 'eval')
   workdir = os.path.expanduser(workdir)
   model = api.load(workdir, config, step)
   out_dir = workdir_lib.eval_dir(workdir, model.step)
@@ -201,6 +203,7 @@ def run_images(config, path: str, out_dir=None) -> dict:
   of PNGs or an .npz, image_files.py; their labels, when given, stand as a class code)
   against the MNIST test set, exactly as for a trained run's samples. Prints the report;
   writes metrics.json and report.md into `out_dir` when given. Returns the metrics."""
+  config_validation.check_group(config, 'eval')
   if config.dataset != 'mnist':
     raise EvaluationError('--images measures against the MNIST test set: use a config with '
                           f"config.dataset='mnist', got {config.dataset!r}")

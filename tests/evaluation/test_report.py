@@ -34,6 +34,16 @@ def test_eval_errors_are_actionable(tmp_path, ring8_run, trained_tiny):
       evaluation.run(config, trained_tiny)
 
 
+def test_eval_checks_its_own_config_fields_first(tmp_path):
+  config = tiny.get_config()
+  config.eval.inception_weights = 'inception.pkl'
+  for evaluate in (lambda: evaluation.run(config, str(tmp_path)),
+                   lambda: evaluation.run_images(config, str(tmp_path))):
+    with pytest.raises(errors.ConfigError, match='config.eval.inception_weights must be a '
+                                                 'weights file'):
+      evaluate()
+
+
 def test_too_few_samples_for_the_knn_measures_name_the_field():
   config = tiny.get_config()
   config.eval.num_samples = 5
