@@ -37,11 +37,14 @@ def kernel_distance(real: np.ndarray, fake: np.ndarray, subset_size: int = KID_S
                     num_subsets: int = KID_SUBSETS, seed: int = 0) -> Dict:
   """KID: {'mean', 'std'} of the unbiased squared MMD over `num_subsets` pairs of subsets
   of min(subset_size, len(real), len(fake)) points each, drawn without replacement within
-  a subset; with 'subset_size' and 'num_subsets' as used."""
+  a subset (one pair when that is both sets whole); with 'subset_size' and 'num_subsets'
+  as used."""
   real, fake = np.asarray(real, np.float64), np.asarray(fake, np.float64)
   m = min(subset_size, len(real), len(fake))
   if m < 2:
     raise ValueError(f'KID needs at least 2 points in each set, got {len(real)} and {len(fake)}')
+  if m == len(real) == len(fake):
+    num_subsets = 1   # every subset is both whole sets: one gives the same number
   def kernel(a, b):
     g = a @ b.T / real.shape[1] + 1
     return g * g * g

@@ -64,8 +64,8 @@ def _mmd2_unbiased(x, y):
 def test_kid_is_the_unbiased_mmd_and_near_zero_for_sets_of_one_distribution():
   rng = np.random.default_rng(2)
   x, y = rng.normal(size=(12, 3)), rng.normal(size=(12, 3)) + 0.5
-  one = feature_sets.kernel_distance(x, y, subset_size=100, num_subsets=1)
-  assert one['subset_size'] == 12 and one['std'] == 0.0
+  one = feature_sets.kernel_distance(x, y, subset_size=100)
+  assert one['subset_size'] == 12 and one['num_subsets'] == 1 and one['std'] == 0.0
   assert one['mean'] == pytest.approx(_mmd2_unbiased(x, y), rel=1e-9)
   a, b = rng.normal(size=(2000, 8)), rng.normal(size=(2000, 8))
   same = feature_sets.kernel_distance(a, b, subset_size=200, num_subsets=50)
