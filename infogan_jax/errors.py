@@ -62,6 +62,11 @@ class InputError(UserError, ValueError):
   exit_status = 2
 
 
+class WeightsFileError(EvaluationError, ValueError):
+  """A network weights file (config.eval.inception_weights) that cannot be read: the
+  message names the file."""
+
+
 class ClassifierMissingError(EvaluationError, FileNotFoundError):
   """No trained MNIST classifier in config.eval.classifier_dir."""
 

@@ -11,6 +11,7 @@ second domain; it lives beside the MNIST one (`directory`).
 from __future__ import annotations
 
 import dataclasses
+import functools
 import json
 import os
 import time
@@ -54,6 +55,49 @@ def directory(config, dataset: str = 'mnist') -> str:
   return out if dataset == 'mnist' else f'{out.rstrip(os.sep)}_{dataset}'
 
 
+def _optimizer(steps: int):
+  return optax.adam(optax.cosine_decay_schedule(1e-3, steps))
+
+
+@functools.partial(jax.jit, static_argnums=0)
+def _step(steps, params, opt_state, x, y):
+  """One Adam step of a `steps`-step fit: one compiled program per (steps, batch shape)."""
+  def loss_fn(p):
+    logits, _ = MnistCNN().apply({'params': p}, x)
+    return optax.softmax_cross_entropy_with_integer_labels(logits, y).mean()
+  loss, grads = jax.value_and_grad(loss_fn)(params)
+  updates, opt_state = _optimizer(steps).update(grads, opt_state, params)
+  return optax.apply_updates(params, updates), opt_state, loss
+
+
+def fit(images01, labels, steps: int, batch_size: int = 128, seed: int = 0,
+        on_epoch=None):
+  """A fresh MnistCNN fitted to images in [0, 1] for `steps` Adam steps (cosine-decayed
+  from 1e-3), each batch the next of a permutation drawn anew every epoch; the batch is the
+  whole set when the set is smaller. on_epoch(epoch, last loss) after each epoch."""
+  images01, labels = np.asarray(images01, np.float32), np.asarray(labels)
+  batch_size = min(batch_size, len(images01))
+  params = MnistCNN().init(jax.random.key(seed), images01[:2])['params']
+  opt_state = _optimizer(steps).init(params)
+  rng = np.random.default_rng(seed)
+  steps_per_epoch = len(images01) // batch_size
+  for i in range(steps):
+    epoch, within = divmod(i, steps_per_epoch)
+    if within == 0:
+      order = rng.permutation(len(images01))
+    idx = order[within * batch_size:(within + 1) * batch_size]
+    params, opt_state, loss = _step(steps, params, opt_state, images01[idx], labels[idx])
+    if on_epoch and within == steps_per_epoch - 1:
+      on_epoch(epoch, float(loss))
+  return params
+
+
+def accuracy(params, images01, labels) -> float:
+  """The share of images in [0, 1] whose most probable class is their label."""
+  probs = predict(params, images01, unit_range=True)[0]
+  return float(np.mean(probs.argmax(1) == np.asarray(labels)))
+
+
 def train(config, epochs: int = 5, batch_size: int = 128, seed: int = 0,
           dataset: str = 'mnist') -> dict:
   """Trains on `dataset`'s train split, reports test accuracy, saves to `directory`."""
@@ -63,31 +107,12 @@ def train(config, epochs: int = 5, batch_size: int = 128, seed: int = 0,
   test_images, test_labels = input_pipeline.load_split_arrays(data, 'test')
   act = data.output_activation
   images, test_images = models.to_unit(images, act), models.to_unit(test_images, act)
-  model = MnistCNN()
-  params = model.init(jax.random.key(seed), images[:2])['params']
-  steps_per_epoch = len(images) // batch_size
-  tx = optax.adam(optax.cosine_decay_schedule(1e-3, epochs * steps_per_epoch))
-  opt_state = tx.init(params)
-
-  @jax.jit
-  def step(params, opt_state, x, y):
-    def loss_fn(p):
-      logits, _ = model.apply({'params': p}, x)
-      return optax.softmax_cross_entropy_with_integer_labels(logits, y).mean()
-    loss, grads = jax.value_and_grad(loss_fn)(params)
-    updates, opt_state = tx.update(grads, opt_state, params)
-    return optax.apply_updates(params, updates), opt_state, loss
-
-  rng = np.random.default_rng(seed)
   start = time.time()
-  for epoch in range(epochs):
-    order = rng.permutation(len(images))
-    for i in range(steps_per_epoch):
-      idx = order[i * batch_size:(i + 1) * batch_size]
-      params, opt_state, loss = step(params, opt_state, images[idx], labels[idx])
-    print(f'classifier epoch {epoch + 1}/{epochs}: last loss {float(loss):.4f}', flush=True)
-  predictions = np.argmax(predict(params, test_images, unit_range=True)[0], axis=1)
-  meta = {'test_accuracy': float(np.mean(predictions == test_labels)), 'epochs': epochs,
+  params = fit(images, labels, epochs * (len(images) // min(batch_size, len(images))),
+               batch_size, seed,
+               on_epoch=lambda e, loss: print(f'classifier epoch {e + 1}/{epochs}: last loss '
+                                              f'{loss:.4f}', flush=True))
+  meta = {'test_accuracy': accuracy(params, test_images, test_labels), 'epochs': epochs,
           'train_seconds': round(time.time() - start, 1)}
   out = directory(config, dataset)
   os.makedirs(out, exist_ok=True)
@@ -103,9 +128,9 @@ def load(config, dataset: str = 'mnist'):
   """(params, meta) from `directory`, or a message saying how to train it."""
   out = directory(config, dataset)
   path = os.path.join(out, WEIGHTS)
+  command = TRAIN_COMMAND if dataset == 'mnist' else TRAIN_COMMAND.replace(
+      'configs/mnist.py', 'configs/cyclegan.py')
   if not os.path.exists(path):
-    command = TRAIN_COMMAND if dataset == 'mnist' else TRAIN_COMMAND.replace(
-        'configs/mnist.py', 'configs/cyclegan.py')
     raise ClassifierMissingError(
         f'No {dataset} classifier at {path} (from config.eval.classifier_dir). Train it once '
         f'with:\n  {command} [--config.data_dir=... --config.manual_dir=...]')
@@ -121,8 +146,8 @@ def load(config, dataset: str = 'mnist'):
   except Exception as e:   # msgpack, flax, json: any way the cached files fail to decode
     reason = ' '.join(f'{type(e).__name__}: {e}'.split())[:200]
     raise EvaluationError(
-        f'the MNIST classifier in {out} (config.eval.classifier_dir) cannot be read '
-        f'({reason}): train it again with {TRAIN_COMMAND}') from None
+        f'the {dataset} classifier in {out} (from config.eval.classifier_dir) cannot be '
+        f'read ({reason}): train it again with {command}') from None
   return params, meta
 
 

@@ -29,6 +29,39 @@ def information(model, latents, images) -> dict:
   return out
 
 
+def matching(spec, posterior, labels):
+  """metrics.matched_accuracy of Q's first categorical code on labelled images
+  (accuracy, {category: digit}, confusion), or None when Q does not predict that code."""
+  if 0 not in spec.predicted_codes:
+    return None
+  return metrics_lib.matched_accuracy(posterior['cat_probs'][0].argmax(1), labels,
+                                      spec.categorical[0])
+
+
+def class_code(spec, posterior, labels):
+  """(the categorical code that says which digit a sample is, {category: digit}), or None
+  for a model with no such code (DCGAN, WGAN-GP, VAE-GAN). The guided code's value is the
+  digit (CGAN, ACGAN, ss-InfoGAN: the value is the label); InfoGAN's first code means the
+  digit its category is matched to by the Hungarian matching of Q on labelled images."""
+  if spec.guided >= 0:
+    return spec.guided, {k: k for k in range(spec.categorical[spec.guided])}
+  matched = matching(spec, posterior, labels)
+  return None if matched is None else (0, matched[1])
+
+
+def sample_digits(spec, latents, posterior, labels):
+  """The digit each generated sample is drawn as, through class_code (-1 for a category
+  matched to no digit); None for a model without a class code."""
+  found = class_code(spec, posterior, labels)
+  if found is None:
+    return None
+  code, digit_of = found
+  table = np.full(spec.categorical[code], -1)
+  for category, digit in digit_of.items():
+    table[category] = digit
+  return table[np.asarray(latents.cat[:, code])]
+
+
 class CodesEvaluator:
   """Matched and guided accuracy on labelled test images, L_I on generated samples, and
   Q's I(x; c) on unlabelled real images."""
@@ -45,9 +78,9 @@ class CodesEvaluator:
     spec = model.spec
     out, figures = {}, {}
     posterior = self.test_posterior(model)
-    if 0 in spec.predicted_codes:
-      acc, mapping, confusion = metrics_lib.matched_accuracy(
-          posterior['cat_probs'][0].argmax(1), self.test_labels, spec.categorical[0])
+    matched = matching(spec, posterior, self.test_labels)
+    if matched is not None:
+      acc, mapping, confusion = matched
       out['categorical_accuracy'] = acc
       out['category_to_digit'] = mapping
       figures['confusion'] = plotting.confusion_matrix(

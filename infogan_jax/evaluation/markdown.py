@@ -28,8 +28,29 @@ def render_report(m: dict, workdir: str) -> str:
   lines += _information_lines(m, m.get('L_I_cont_ceiling_fixed_std'))
   for k, v in m.get('real_posterior_mi', {}).items():
     lines.append(f"- Q's I(x; {k}) on real training images (label-free): {v:.3f} nats")
-  lines.append(f'- Frechet distance (classifier features, 10k): {m["frechet_distance"]:.2f} '
-               f'(real train vs test floor: {m["frechet_distance_floor_train_vs_test"]:.2f})')
+  lines += _sample_lines(m)
+  if 'reconstruction_label_accuracy' in m:
+    lines.append(f'- Reconstructions of real test images (E\'s posterior mean, then G): '
+                 f'the classifier reads the input\'s label in '
+                 f'**{m["reconstruction_label_accuracy"]:.3f}**; Frechet distance '
+                 f'{m["frechet_distance_reconstructions"]:.2f}; pixel MSE on [0, 1] '
+                 f'{m["reconstruction_pixel_mse"]:.4f}; error in this run\'s D features '
+                 f'{m["reconstruction_feature_error"]:.1f} nats per image')
+  lines += _generated_data_lines(m)
+  for name, c in m['continuous_codes'].items():
+    lines.append(f'- {name}: Spearman with slant {c["slant_spearman"]:+.2f}, '
+                 f'with thickness {c["thickness_spearman"]:+.2f}')
+  lines.append(f'- MNIST classifier test accuracy: {m["classifier_test_accuracy"]:.4f}')
+  return '\n'.join(lines + _figures_line(m))
+
+
+def _sample_lines(m: dict) -> list:
+  """The generated samples' quality: FD and the field's measures with their sample sizes,
+  the classifier score, and the categories' purity."""
+  lines = [f'- Frechet distance (classifier features, {m["num_generated"]} generated vs '
+           f'{m["num_real_test"]} real test images): {m["frechet_distance"]:.2f} '
+           f'(real train vs test floor: {m["frechet_distance_floor_train_vs_test"]:.2f})']
+  lines += _distribution_lines(m)
   lines.append(f'- Classifier score: {m["classifier_score"]:.2f} '
                f'(real test images: {m["classifier_score_real_test"]:.2f})')
   if 'mean_category_purity' in m:
@@ -39,18 +60,53 @@ def render_report(m: dict, workdir: str) -> str:
                  f'{m["mean_category_purity"]:.3f}, worst {m["min_category_purity"]:.3f}, '
                  f'{m["distinct_majority_digits"]} distinct '
                  f'digits ({per})')
-  if 'reconstruction_label_accuracy' in m:
-    lines.append(f'- Reconstructions of real test images (E\'s posterior mean, then G): '
-                 f'the classifier reads the input\'s label in '
-                 f'**{m["reconstruction_label_accuracy"]:.3f}**; Frechet distance '
-                 f'{m["frechet_distance_reconstructions"]:.2f}; pixel MSE on [0, 1] '
-                 f'{m["reconstruction_pixel_mse"]:.4f}; error in this run\'s D features '
-                 f'{m["reconstruction_feature_error"]:.1f} nats per image')
-  for name, c in m['continuous_codes'].items():
-    lines.append(f'- {name}: Spearman with slant {c["slant_spearman"]:+.2f}, '
-                 f'with thickness {c["thickness_spearman"]:+.2f}')
-  lines.append(f'- MNIST classifier test accuracy: {m["classifier_test_accuracy"]:.4f}')
-  return '\n'.join(lines + _figures_line(m))
+  return lines
+
+
+def _distribution_lines(m: dict) -> list:
+  """KID, precision/recall, density/coverage and the intra-class FD, with their sizes."""
+  kid, pr, dc = m['kid'], m['precision_recall'], m['density_coverage']
+  lines = [f'- KID (classifier features, unbiased; mean and std over {kid["num_subsets"]} '
+           f'subsets of {kid["subset_size"]} of {kid["num_generated"]} generated and '
+           f'{kid["num_real"]} real test images): {kid["mean"]:.4g} +- {kid["std"]:.2g}',
+           f'- Precision / recall (k = {pr["k"]}, {pr["num_generated"]} generated vs '
+           f'{pr["num_real"]} real): {pr["precision"]:.3f} / {pr["recall"]:.3f}',
+           f'- Density / coverage (k = {dc["k"]}): {dc["density"]:.3f} / '
+           f'{dc["coverage"]:.3f}']
+  inc = m['inception']
+  if 'skipped' in inc:
+    lines.append(f'- {inc["skipped"]}')
+  else:
+    lines.append(f'- Inception (FID Inception of pytorch-fid; {inc["resize"]}; '
+                 f'{inc["num_generated"]} generated vs {inc["num_real"]} real test images): '
+                 f'FID {inc["fid"]:.2f}, KID {inc["kid"]["mean"]:.4g} +- {inc["kid"]["std"]:.2g} '
+                 f'({inc["kid"]["num_subsets"]} subsets of {inc["kid"]["subset_size"]}), IS '
+                 f'{inc["inception_score"]["mean"]:.2f} +- {inc["inception_score"]["std"]:.2f} '
+                 f'({inc["inception_score"]["splits"]} splits; real test images: '
+                 f'{inc["inception_score_real_test"]:.2f})')
+  if 'intra_class_frechet_distance' in m:
+    ic = m['intra_class_frechet_distance']
+    lines.append(f'- Intra-class Frechet distance (mean over {ic["classes"]} digits, at least '
+                 f'{ic["min_fake"]} generated and {ic["min_real"]} real images each): '
+                 f'{ic["mean"]:.2f}')
+  return lines
+
+
+def _generated_data_lines(m: dict) -> list:
+  """CAS and the augmentation study (eval.py --generated_data), when measured."""
+  if 'cas' not in m:
+    return []
+  cas, aug = m['cas'], m['augmentation']
+  seeds = ', '.join(map(str, aug['seeds']))
+  lines = [f'- CAS (the classifier trained on {cas["num_generated"]} generated labelled images '
+           f'only, real test accuracy, seeds {seeds}): **{cas["mean"]:.3f}**']
+  for n, row in aug['sizes'].items():
+    lines.append(f'- Augmentation, {n} real labelled images (test accuracy, mean of seeds '
+                 f'{seeds}): alone {row["real_mean"]:.3f}; + {aug["num_generated"]} generated '
+                 f'{row["+generated_mean"]:.3f} ({row["gain_generated"]:+.3f}); + as many '
+                 f'shifted/rotated copies {row["+shift_rotate_mean"]:.3f} '
+                 f'({row["gain_shift_rotate"]:+.3f})')
+  return lines
 
 
 def render_translation_report(m: dict, workdir: str) -> str:
@@ -77,6 +133,21 @@ def _information_lines(m: dict, cont_ceiling=None) -> list:
     extra = f'; ceiling with std fixed at 1: {ceiling:.3f}' if ceiling is not None else ''
     lines.append(f'- L_I {k}: {v:.3f} nats (H(c) = {m["H_c"][k]:.3f}{extra})')
   return lines
+
+
+def render_images_report(m: dict, path: str) -> str:
+  """The report of eval.py --images: the measures of samples read from files."""
+  lines = [f'# Sample quality: {path} ({m["num_images"]} images '
+           f'{"x".join(map(str, m["image_shape"]))}, '
+           f'{"with" if m["labels"] else "without"} labels)', '']
+  if m['converted']:
+    lines.append(f'- For the MNIST classifier: {", ".join(m["converted"])}')
+  if 'conditional_generation_accuracy' in m:
+    lines.append(f'- The classifier reads the given label in '
+                 f'**{m["conditional_generation_accuracy"]:.3f}** of the images')
+  lines += _sample_lines(m)
+  lines.append(f'- MNIST classifier test accuracy: {m["classifier_test_accuracy"]:.4f}')
+  return '\n'.join(lines) + '\n'
 
 
 def render_factor_report(m: dict, workdir: str) -> str:

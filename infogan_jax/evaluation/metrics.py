@@ -46,6 +46,14 @@ def classifier_score(probs: np.ndarray) -> float:
   return float(np.exp(kl.mean()))
 
 
+def split_score(probs: np.ndarray, splits: int):
+  """(mean, std) of classifier_score over `splits` equal consecutive parts: the Inception
+  score as it is reported (Salimans et al. 2016's code, torch-fidelity: 10 splits)."""
+  parts = np.array_split(np.asarray(probs), splits)
+  scores = [classifier_score(p) for p in parts]
+  return float(np.mean(scores)), float(np.std(scores))
+
+
 def posterior_information(probs: np.ndarray) -> float:
   """I(x; c) under Q's posteriors probs [N, K] of N images, in nats: H(mean q) - mean H(q).
   High when Q is confident on each image and uses every category; computed on unlabelled

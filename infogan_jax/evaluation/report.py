@@ -6,13 +6,19 @@ says what an evaluator is), runs them, and writes <workdir>/eval/<step>/: metric
 report.md (markdown.py) and the figures.
 
 - MNIST: Q's codes (codes.py), sample quality on the project's classifier
-  (sample_quality.py), reconstructions for runs with an encoder (reconstruction.py), what
+  (sample_quality.py; KID, precision/recall, density/coverage and the intra-class Frechet
+  distance in distribution_metrics.py; Inception FID, KID and IS from a weights file in
+  inception_metrics.py), reconstructions for runs with an encoder (reconstruction.py), what
   each continuous code controls (continuous_codes.py), and the figures (figures.py).
+  With generated_data, also CAS and the augmentation study (generated_data.py).
 - Data with known factors (config.dataset='shapes'): the Mutual Information Gap of Q's
   codes (factors.py) instead of the classifier's measurements, and the figures.
 - 2-D points: pictures of the plane (points.py), no measurements.
 - CycleGAN runs: whether translations keep the digit, the cycle's error and the Frechet
   distances to the target domain (translation.py), with the translations' figure.
+
+`run_images` measures the samples' quality of images that any model made (eval.py
+--images=PATH) with the same evaluators.
 
 `run_seeds` evaluates every seed of a config.num_seeds run and writes the seeds' table
 (seeds.py).
@@ -34,14 +40,21 @@ from infogan_jax.evaluation import classifier
 from infogan_jax.evaluation import codes
 from infogan_jax.evaluation import common
 from infogan_jax.evaluation import continuous_codes
+from infogan_jax.evaluation import distribution_metrics
 from infogan_jax.evaluation import factors
+from infogan_jax.evaluation import feature_sets
 from infogan_jax.evaluation import figures as figures_lib
+from infogan_jax.evaluation import generated_data as generated_data_lib
+from infogan_jax.evaluation import image_files
+from infogan_jax.evaluation import inception_metrics
 from infogan_jax.evaluation import markdown
 from infogan_jax.evaluation import points
 from infogan_jax.evaluation import reconstruction
 from infogan_jax.evaluation import sample_quality
 from infogan_jax.evaluation import seeds
 from infogan_jax.evaluation import translation
+from infogan_jax.networks import models
+from infogan_jax.settings import config_validation
 from infogan_jax.training import workdir as workdir_lib
 from infogan_jax.training.metric_logging import read_metrics
 
@@ -59,10 +72,59 @@ def train_classifier(config) -> dict:
   return meta
 
 
-def mnist_evaluators(config, model: api.InfoGAN, workdir: str, out_dir: str):
-  """({metrics known before measuring}, [evaluators]) for an MNIST run. The classifier and
-  the training logs are read first, so that a problem shows before minutes of measuring."""
+def _inception_variables(config):
+  """The FID Inception's variables from config.eval.inception_weights, or None (and one
+  line saying what is skipped and where to get the file) when the field is empty."""
+  weights = config.eval.get('inception_weights', '')
+  if not weights:
+    print(inception_metrics.SKIPPED, flush=True)
+    return None
+  return inception_metrics.load_variables(os.path.expanduser(weights))
+
+
+def _mnist_reference(config, n: int):
+  """(test images, test labels, n training images picked without labels), in the config's
+  output range: what generated samples are measured against."""
+  data = input_pipeline.DataSettings.from_config(config)
+  test_images, test_labels = input_pipeline.load_split_arrays(data, 'test')
+  train_images, _ = input_pipeline.load_split_arrays(data, 'train')
+  pick = np.random.default_rng(0).choice(len(train_images), min(n, len(train_images)), False)
+  return test_images, test_labels, train_images[pick]
+
+
+def sample_evaluators(config, classify, test_images, test_labels, train_images, generated,
+                      generated_digits, inception_variables, inception_generated=None):
+  """The evaluators of sample quality alone (no model needed beyond its samples): FD and
+  classifier score, KID, precision/recall, density/coverage, intra-class FD and Inception
+  FID/KID/IS, against the first config.eval.num_samples test images. generated: PerModel of
+  (latents, images) in the config's output range; generated_digits: PerModel of each
+  sample's digit or None; inception_generated: the images Inception sees, if not those."""
+  n = int(config.eval.num_samples)
+  if n < feature_sets.MIN_POINTS:
+    raise EvaluationError(f'config.eval.num_samples={n}: the k-NN measures need at least '
+                          f'{feature_sets.MIN_POINTS} samples')
+  real_features = distribution_metrics.RealSet(classify(test_images[:n])[1])
+  generated_features = common.PerModel(lambda m: classify(generated(m)[1])[1])
+  return [
+      sample_quality.SampleQualityEvaluator(classify, test_images[:n], train_images,
+                                            generated),
+      distribution_metrics.KernelDistanceEvaluator(real_features, generated_features),
+      distribution_metrics.PrecisionRecallEvaluator(real_features, generated_features),
+      distribution_metrics.DensityCoverageEvaluator(real_features, generated_features),
+      distribution_metrics.IntraClassFrechetEvaluator(real_features, test_labels[:n],
+                                                      generated_features, generated_digits),
+      inception_metrics.InceptionEvaluator(inception_variables, test_images[:n],
+                                           inception_generated or generated,
+                                           config.model.output_activation)]
+
+
+def mnist_evaluators(config, model: api.InfoGAN, workdir: str, out_dir: str,
+                     generated_data: bool = False):
+  """({metrics known before measuring}, [evaluators]) for an MNIST run. The classifier,
+  the Inception weights and the training logs are read first, so that a problem shows
+  before minutes of measuring."""
   clf_params, clf_meta = classifier.load(config)
+  inception_variables = _inception_variables(config)
   records = (read_metrics(workdir) if os.path.exists(workdir_lib.metrics_path(workdir))
              else None)
   baseline = (read_metrics(os.path.expanduser(config.eval.baseline_workdir))
@@ -71,19 +133,17 @@ def mnist_evaluators(config, model: api.InfoGAN, workdir: str, out_dir: str):
                                output_activation=config.model.output_activation)
   n = int(config.eval.num_samples)
   rng = jax.random.key(config.seed + 7)
-  data = input_pipeline.DataSettings.from_config(config)
-  test_images, test_labels = input_pipeline.load_split_arrays(data, 'test')
-  train_images, _ = input_pipeline.load_split_arrays(data, 'train')
-  pick = np.random.default_rng(0).choice(len(train_images), min(n, len(train_images)), False)
-  train_images = train_images[pick]   # for the floor and Q's I(x; c): no labels used
-  # The same samples for L_I, the Frechet distance, purity and D's histogram.
+  test_images, test_labels, train_images = _mnist_reference(config, n)
+  # The same samples for L_I, every sample-quality measure, purity and D's histogram.
   generated = common.generated(jax.random.fold_in(rng, 1), n)
   test_posterior = common.PerModel(lambda m: m.infer(test_images))
+  generated_digits = common.PerModel(lambda m: codes.sample_digits(
+      m.spec, generated(m)[0], test_posterior(m), test_labels))
   evaluators = [
       figures_lib.SampleFigures(workdir, out_dir),
       codes.CodesEvaluator(test_labels, test_posterior, train_images, generated, out_dir),
-      sample_quality.SampleQualityEvaluator(classify, test_images[:n], train_images,
-                                            generated)]
+      *sample_evaluators(config, classify, test_images, test_labels, train_images,
+                         generated, generated_digits, inception_variables)]
   if model.has_encoder:   # VAE-GAN and VAE runs
     evaluators.append(reconstruction.ReconstructionEvaluator(classify, test_images,
                                                              test_labels, n, out_dir))
@@ -93,6 +153,13 @@ def mnist_evaluators(config, model: api.InfoGAN, workdir: str, out_dir: str):
   if records:
     evaluators.append(figures_lib.TrainingCurves(records, out_dir, baseline))
   evaluators.append(figures_lib.DiscriminatorHistogram(test_posterior, generated, out_dir))
+  if generated_data:
+    act = config.model.output_activation
+    labelled, labels = input_pipeline.load_split_arrays(
+        input_pipeline.DataSettings.from_config(config), 'train')
+    evaluators.append(generated_data_lib.GeneratedDataEvaluator(
+        jax.random.fold_in(rng, 3), models.to_unit(test_images, act), test_labels,
+        models.to_unit(labelled, act), labels, test_posterior, act))
   return {'classifier_test_accuracy': clf_meta['test_accuracy']}, evaluators
 
 
@@ -126,8 +193,11 @@ def factor_evaluators(config, workdir: str, out_dir: str):
                                       common.generated(jax.random.key(config.seed + 8), n))]
 
 
-def run(config, workdir: str, step=None, samples_only: bool = False) -> dict:
-  """Writes <workdir>/eval/<step>/{metrics.json, report.md, *.png}; returns the metrics."""
+def run(config, workdir: str, step=None, samples_only: bool = False,
+        generated_data: bool = False) -> dict:
+  """Writes <workdir>/eval/<step>/{metrics.json, report.md, *.png}; returns the metrics.
+  generated_data: also CAS and the augmentation study (MNIST; minutes of classifier fits)."""
+  config_validation.check_group(config, 'eval')
   workdir = os.path.expanduser(workdir)
   model = api.load(workdir, config, step)
   out_dir = workdir_lib.eval_dir(workdir, model.step)
@@ -152,7 +222,7 @@ def run(config, workdir: str, step=None, samples_only: bool = False) -> dict:
     header, evaluators = factor_evaluators(config, workdir, out_dir)
     render = markdown.render_factor_report
   elif config.dataset == 'mnist':
-    header, evaluators = mnist_evaluators(config, model, workdir, out_dir)
+    header, evaluators = mnist_evaluators(config, model, workdir, out_dir, generated_data)
     render = markdown.render_report
   else:
     raise EvaluationError('the full evaluation measures MNIST or shapes quantities; use '
@@ -160,6 +230,46 @@ def run(config, workdir: str, step=None, samples_only: bool = False) -> dict:
   metrics = {'step': model.step, **header, **common.run_all(evaluators, model)}
   metrics['figures'] = {k: os.path.basename(v) for k, v in metrics['figures'].items()}
   return _write(metrics, out_dir, workdir, render)
+
+
+def run_images(config, path: str, out_dir=None) -> dict:
+  """eval.py --images=PATH: the sample-quality measures of images any model made (a folder
+  of PNGs or an .npz, image_files.py; their labels, when given, stand as a class code)
+  against the MNIST test set, exactly as for a trained run's samples. Prints the report;
+  writes metrics.json and report.md into `out_dir` when given. Returns the metrics."""
+  config_validation.check_group(config, 'eval')
+  if config.dataset != 'mnist':
+    raise EvaluationError('--images measures against the MNIST test set: use a config with '
+                          f"config.dataset='mnist', got {config.dataset!r}")
+  if out_dir is not None and workdir_lib.is_run(os.path.expanduser(out_dir)):
+    raise EvaluationError(f'--workdir={out_dir} holds a training run: give --images another '
+                          'folder for its metrics.json and report.md')
+  images01, labels = image_files.read(path)   # before the classifier: the flag's problems
+  clf_params, clf_meta = classifier.load(config)
+  inception_variables = _inception_variables(config)
+  activation = config.model.output_activation
+  lo, hi = models.output_range(activation)
+  grey01, notes = image_files.for_classifier(images01)
+  samples = image_files.Samples(labels)
+  generated = common.PerModel(lambda m: (m.latents, lo + (hi - lo) * grey01))
+  original = common.PerModel(lambda m: (m.latents, lo + (hi - lo) * images01))
+  test_images, test_labels, train_images = _mnist_reference(config,
+                                                            int(config.eval.num_samples))
+  classify = functools.partial(classifier.predict, clf_params, output_activation=activation)
+  evaluators = sample_evaluators(config, classify, test_images, test_labels, train_images,
+                                 generated, common.PerModel(lambda m: labels),
+                                 inception_variables, original)
+  metrics = {'images': path, 'num_images': len(images01), 'labels': labels is not None,
+             'image_shape': list(images01.shape[1:]), 'converted': notes,
+             'classifier_test_accuracy': clf_meta['test_accuracy'],
+             **common.run_all(evaluators, samples)}
+  metrics.pop('figures')
+  if out_dir is None:
+    print(markdown.render_images_report(metrics, path))
+    return metrics
+  out_dir = os.path.expanduser(out_dir)
+  os.makedirs(out_dir, exist_ok=True)
+  return _write(metrics, out_dir, path, markdown.render_images_report)
 
 
 def _write(metrics: dict, out_dir: str, workdir: str, render) -> dict:
@@ -173,7 +283,8 @@ def _write(metrics: dict, out_dir: str, workdir: str, render) -> dict:
   return metrics
 
 
-def run_seeds(config, workdir: str, step=None, samples_only: bool = False) -> dict:
+def run_seeds(config, workdir: str, step=None, samples_only: bool = False,
+              generated_data: bool = False) -> dict:
   """Evaluates every seed of a config.num_seeds run (workdir/seed_<n>/) and writes
   workdir/eval_seeds.md: the per-seed table and the median, worst and best of each headline
   metric; with config.eval.restarts = R > 1 also the table of the runs
@@ -188,7 +299,7 @@ def run_seeds(config, workdir: str, step=None, samples_only: bool = False) -> di
   for seed, seed_dir in seed_dirs.items():
     print(f'--- seed {seed}: {seed_dir}', flush=True)
     results[seed] = run(workdir_lib.seed_config(config, seed), seed_dir, step=step,
-                        samples_only=samples_only)
+                        samples_only=samples_only, generated_data=generated_data)
   if samples_only:
     return results
   report = seeds.render(results, restarts)

@@ -34,7 +34,8 @@ class SampleQualityEvaluator:
            'frechet_distance_floor_train_vs_test': metrics_lib.frechet_distance(train_feats,
                                                                                 test_feats),
            'classifier_score': metrics_lib.classifier_score(fake_probs),
-           'classifier_score_real_test': metrics_lib.classifier_score(test_probs)}
+           'classifier_score_real_test': metrics_lib.classifier_score(test_probs),
+           'num_generated': len(fake), 'num_real_test': len(self.test_images)}
     if spec.guided >= 0:
       out['conditional_generation_accuracy'] = float(np.mean(
           fake_probs.argmax(1) == np.asarray(latents.cat[:, spec.guided])))

@@ -22,13 +22,16 @@ SEED_TABLE = {'categorical_accuracy': 'test accuracy (matched)',
               'L_I/cat0': 'L_I cat0 (nats)',
               'real_posterior_mi/cat0': "Q's I(x; c0) on real train images (nats)",
               'frechet_distance': 'Frechet distance',
+              'kid/mean': 'KID', 'precision_recall/precision': 'precision',
+              'precision_recall/recall': 'recall', 'density_coverage/coverage': 'coverage',
+              'intra_class_frechet_distance/mean': 'intra-class Frechet distance',
               'reconstruction_label_accuracy': 'label kept by reconstructions',
               'frechet_distance_reconstructions': 'Frechet distance, reconstructions',
               'reconstruction_pixel_mse': 'reconstruction pixel MSE',
               'mig': 'MIG', 'shape_accuracy': 'shape from cat0 (matched)'}
 # Columns where lower is better: their worst seed is the highest value.
-LOWER_IS_BETTER = ('frechet_distance', 'frechet_distance_reconstructions',
-                   'reconstruction_pixel_mse')
+LOWER_IS_BETTER = ('frechet_distance', 'kid/mean', 'intra_class_frechet_distance/mean',
+                   'frechet_distance_reconstructions', 'reconstruction_pixel_mse')
 
 # The label-free criterion that config.eval.restarts chooses runs by (metrics.json name).
 RESTART_CRITERION = 'real_posterior_mi/cat0'

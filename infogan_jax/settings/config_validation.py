@@ -126,11 +126,8 @@ def with_defaults(config) -> ml_collections.ConfigDict:
   return config
 
 
-def validate(config, num_devices: int = None,
-             num_processes: int = None) -> ml_collections.ConfigDict:
-  """Raises ConfigError on the first field that cannot work; returns the config with
-  missing OPTIONAL fields filled in (`with_defaults`)."""
-  for field in fields_lib.FIELDS:
+def _check_fields(config, fields) -> None:
+  for field in fields:
     value = fields_lib.lookup(config, field.name)
     if value is fields_lib.MISSING:
       if field.optional:
@@ -139,6 +136,19 @@ def validate(config, num_devices: int = None,
                         f'({field.rule.allowed}; see infogan_jax/settings/fields.py)')
     if not field.rule.check(value):
       raise ConfigError(f'config.{field.name} must be {field.rule.allowed}, got {value!r}')
+
+
+def check_group(config, group: str) -> None:
+  """Raises ConfigError on the first field of `group` ('eval': config.eval.*) whose value
+  its rule refuses: for the commands that read only that group (eval.py)."""
+  _check_fields(config, [f for f in fields_lib.FIELDS if f.name.startswith(group + '.')])
+
+
+def validate(config, num_devices: int = None,
+             num_processes: int = None) -> ml_collections.ConfigDict:
+  """Raises ConfigError on the first field that cannot work; returns the config with
+  missing OPTIONAL fields filled in (`with_defaults`)."""
+  _check_fields(config, fields_lib.FIELDS)
   config = with_defaults(config)
 
   try:  # the latent layout's own rules (the generator has an input)

@@ -290,6 +290,11 @@ FIELDS = (
     Field('eval.num_samples', 10_000, POSITIVE, old_default=LEFT_OUT),
     # noise draws per category in continuous-code sweeps
     Field('eval.num_sweep_noise', 100, POSITIVE, old_default=LEFT_OUT),
+    # pytorch-fid's FID Inception weights (pt_inception-2015-12-05-6726825d.pth, or an .npz of
+    # its state_dict): eval.py then adds Inception FID, KID and IS; empty: those are skipped.
+    Field('eval.inception_weights', '', _owned('networks.state_dict_files', lambda files:
+                                                rules.file_path(files.SUFFIXES, 'a weights file')),
+          old_default=LEFT_OUT),
     # a gan_baseline run to plot beside this one
     Field('eval.baseline_workdir', '', string(), old_default=LEFT_OUT),
     # R > 1, for a config.num_seeds run: of each R consecutive seeds, eval.py also reports the

@@ -85,6 +85,12 @@ def string(what='a string (a path; empty for the default)') -> Rule:
   return Rule(lambda v: isinstance(v, str), what)
 
 
+def file_path(suffixes, what) -> Rule:
+  """Empty, or a path ending in one of `suffixes`."""
+  return Rule(lambda v: isinstance(v, str) and (v == '' or v.endswith(tuple(suffixes))),
+              f'{what}: empty, or a path ending in one of {tuple(suffixes)}')
+
+
 def int_tuple(lo, text, allow_empty) -> Rule:
   def ok(v):
     return (isinstance(v, (tuple, list)) and (allow_empty or len(v) > 0) and all(

@@ -29,11 +29,37 @@ def test_frechet_distance_is_zero_for_identical_sets_and_grows_with_shift():
   assert d1 == pytest.approx(8 * 0.25, rel=1e-3) and d2 == pytest.approx(8.0, rel=1e-3)
 
 
+def _psd_sqrt(a):
+  w, v = np.linalg.eigh(a)
+  return (v * np.sqrt(np.clip(w, 0, None))) @ v.T
+
+
+def test_frechet_distance_of_two_gaussians_matches_the_closed_form():
+  rng = np.random.default_rng(1)
+  mu_a, mu_b = rng.normal(size=4), rng.normal(size=4)
+  f_a, f_b = rng.normal(size=(4, 4)), rng.normal(size=(4, 4))
+  cov_a, cov_b = f_a @ f_a.T + 0.5 * np.eye(4), f_b @ f_b.T + 0.5 * np.eye(4)
+  # The symmetric form: |mu_a - mu_b|^2 + tr(A + B - 2 (A^1/2 B A^1/2)^1/2).
+  root_a = _psd_sqrt(cov_a)
+  closed = (np.sum((mu_a - mu_b) ** 2)
+            + np.trace(cov_a + cov_b - 2 * _psd_sqrt(root_a @ cov_b @ root_a)))
+  x = rng.multivariate_normal(mu_a, cov_a, size=200_000)
+  y = rng.multivariate_normal(mu_b, cov_b, size=200_000)
+  assert metrics.frechet_distance(x, y) == pytest.approx(closed, rel=0.02)
+
+
 def test_classifier_score_bounds():
   confident = np.eye(10)[np.arange(1000) % 10]
   assert metrics.classifier_score(confident) == pytest.approx(10, rel=1e-6)
   one_class = np.eye(10)[np.zeros(100, int)]
   assert metrics.classifier_score(one_class) == pytest.approx(1, rel=1e-6)
+
+
+def test_split_score_is_the_classifier_score_of_each_split():
+  # First half: confident and balanced over 10 classes (score 10); second half: one class.
+  probs = np.concatenate([np.eye(10)[np.arange(100) % 10], np.eye(10)[np.zeros(100, int)]])
+  mean, std = metrics.split_score(probs, 2)
+  assert mean == pytest.approx(5.5) and std == pytest.approx(4.5)
 
 
 def test_posterior_information_is_ln_k_for_confident_balanced_and_zero_for_collapsed():

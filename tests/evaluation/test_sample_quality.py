@@ -39,4 +39,6 @@ def test_purity_and_conditional_accuracy_read_the_right_codes():
   plain = types.SimpleNamespace(spec=types.SimpleNamespace(guided=-1, categorical=()))
   out = sample_quality.SampleQualityEvaluator(_classify, real, real, generated).run(plain)
   assert set(out) == {'frechet_distance', 'frechet_distance_floor_train_vs_test',
-                      'classifier_score', 'classifier_score_real_test'}
+                      'classifier_score', 'classifier_score_real_test', 'num_generated',
+                      'num_real_test'}
+  assert out['num_generated'] == out['num_real_test'] == 6

@@ -27,13 +27,14 @@ def test_restarts_keep_the_run_with_the_highest_label_free_criterion_per_group()
 
 def test_seed_table_has_every_seed_and_median_worst_best():
   results = {s: {'step': 3000, 'categorical_accuracy': a, 'L_I': {'cat0': l},
-                 'frechet_distance': f}
+                 'frechet_distance': f, 'kid': {'mean': f / 100, 'std': 0.01}}
              for s, a, l, f in [(0, 0.71, 2.1, 9.5), (1, 0.871, 2.2, 4.0), (2, 0.877, 2.25, 3.5),
                                 (3, 0.951, 2.29, 3.0), (4, 0.762, 2.0, 5.0)]}
   table = seeds.render_seed_table(results).splitlines()
   assert table[0] == ('| seed | step | test accuracy (matched) | L_I cat0 (nats) '
-                      '| Frechet distance |')
-  assert table[2] == '| 0 | 3000 | 0.71 | 2.1 | 9.5 |'
-  # Worst: the lowest accuracy and L_I, but the highest Frechet distance.
-  assert table[-3:] == ['| **median** | | 0.871 | 2.2 | 4 |', '| **worst** | | 0.71 | 2 | 9.5 |',
-                        '| **best** | | 0.951 | 2.29 | 3 |']
+                      '| Frechet distance | KID |')
+  assert table[2] == '| 0 | 3000 | 0.71 | 2.1 | 9.5 | 0.095 |'
+  # Worst: the lowest accuracy and L_I, but the highest Frechet distance and KID.
+  assert table[-3:] == ['| **median** | | 0.871 | 2.2 | 4 | 0.04 |',
+                        '| **worst** | | 0.71 | 2 | 9.5 | 0.095 |',
+                        '| **best** | | 0.951 | 2.29 | 3 | 0.03 |']

@@ -473,6 +473,8 @@ BAD_CONFIGS = [
     ('model.output_activation', 'relu', 'config.model.output_activation must be one of'),
     ('model.compute_dtype', 'float16', "config.model.compute_dtype must be one of ('float32',"),
     ('eval.num_samples', 0, 'config.eval.num_samples must be an integer > 0, got 0'),
+    ('eval.inception_weights', 'inception.pkl', "config.eval.inception_weights must be a "
+     "weights file: empty, or a path ending in one of ('.pth', '.pt', '.npz'), got 'inception.pkl'"),
 ]
 
 
