@@ -39,6 +39,7 @@ def test_the_run_writes_checkpoints_and_translation_samples(cyclegan_run):
   assert {'cycle', 'identity', 'd_loss', 'g_loss'} <= set(record)
 
 
+@pytest.mark.slow
 def test_a_resumed_run_equals_an_uninterrupted_one(cyclegan_run, tmp_path):
   """6 steps in one go, against the same run resumed from its step-4 checkpoint: the same
   arrays, the pools and the second domain's order included (functions of (seed, step)).

@@ -15,9 +15,10 @@ LR = 0.01
 FROZEN, SGD = optax.set_to_zero(), optax.sgd(LR)
 
 
-def _state(pool_size=4):
+def _state(pool_size=4, identity_weight=0.0):
   config = tiny.cyclegan_config()
   config.cyclegan.pool_size = pool_size
+  config.cyclegan.identity_weight = identity_weight
   return games.create_train_state(config, jax.random.key(0))
 
 
@@ -34,10 +35,10 @@ def _close(a, b):
 def test_g_and_f_learn_from_the_generators_loss_and_move_nothing_else():
   """With SGD for the generators and the discriminators frozen, one step moves G and F by
   exactly -lr * the gradient of L_GAN(G, D_Y) + L_GAN(F, D_X) + lambda L_cyc +
-  0.5 lambda L_idt (written out here), and leaves D_X and D_Y as they were."""
-  state = _state().with_optimizers(g_tx=SGD, d_tx=FROZEN)
+  0.5 lambda L_idt (written out here; the identity loss switched on), and leaves D_X and D_Y as they were."""
+  state = _state(identity_weight=0.5).with_optimizers(g_tx=SGD, d_tx=FROZEN)
   game, batch = state.game, _batch()
-  x, y, lam = batch['image'], batch['image_y'], game.cycle_weight
+  x, y, lam, idt = batch['image'], batch['image_y'], game.cycle_weight, 0.5
 
   def loss(g):
     move = lambda d, images: cyclegan.translate(game, g, images, d)
@@ -47,7 +48,7 @@ def test_g_and_f_learn_from_the_generators_loss_and_move_nothing_else():
     return (jnp.mean((score('y', fake_y) - 1) ** 2) + jnp.mean((score('x', fake_x) - 1) ** 2)
             + lam * (jnp.mean(jnp.abs(move('y2x', fake_y) - x))
                      + jnp.mean(jnp.abs(move('x2y', fake_x) - y)))
-            + 0.5 * lam * (jnp.mean(jnp.abs(move('x2y', y) - y))
+            + idt * lam * (jnp.mean(jnp.abs(move('x2y', y) - y))
                            + jnp.mean(jnp.abs(move('y2x', x) - x))))
 
   grads = jax.jit(jax.grad(loss))(state.g_params)   # jitted: op by op is slow
@@ -63,6 +64,7 @@ def test_g_and_f_learn_from_the_generators_loss_and_move_nothing_else():
                                                     rel=1e-5)
 
 
+@pytest.mark.slow
 def test_the_discriminators_learn_from_their_loss_on_detached_images_alone():
   """With the generators frozen and no pool, D_X and D_Y move by exactly -lr * the
   gradient of their least-squares losses on real images and G's (F's) images of this

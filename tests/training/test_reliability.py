@@ -454,7 +454,7 @@ BAD_CONFIGS = [
     ('beta1', 1.0, 'config.beta1 must be a number in [0, 1), got 1.0'),
     ('beta2', 'high', "config.beta2 must be a number in [0, 1), got 'high'"),
     ('lambda_cont', -0.5, 'config.lambda_cont must be a finite number >= 0, got -0.5'),
-    ('dataset', 'cifar10', "config.dataset must be one of ('mnist', 'ring8', 'shapes', 'svhn', 'celeba'), got 'cifar10'"),
+    ('dataset', 'cifar10', "config.dataset must be one of ('mnist', 'ring8', 'shapes', 'printed', 'svhn', 'celeba'), got 'cifar10'"),
     ('on_nonfinite', 'ignore', "config.on_nonfinite must be one of ('stop', 'skip'), got"),
     ('gan_baseline', 'yes', "config.gan_baseline must be True or False, got 'yes'"),
     ('log_every_steps', -1, 'config.log_every_steps must be an integer >= 0, got -1'),
