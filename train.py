@@ -17,6 +17,10 @@ hosts".
 # first step if they come during start-up) instead of ending the process mid-import.
 from infogan_jax.training import stop_signals
 STOP = stop_signals.StopSignals().__enter__()
+# Then, before JAX starts a thread: glibc's malloc keeps freed memory (no page faults per step
+# on a CPU; training/host_memory.py), unless tcmalloc is preloaded.
+from infogan_jax.training import host_memory  # noqa: E402
+HEAP_KEPT = host_memory.keep_freed_memory()
 
 from absl import app, flags, logging  # noqa: E402
 from ml_collections import config_flags  # noqa: E402
@@ -56,9 +60,8 @@ def main(argv):
   except (ValueError, TypeError) as e:  # e.g. --num_processes without --process_id
     cli.fail('train.py', f'cannot start jax.distributed: {e}')
   import jax
-  from infogan_jax.training import host_memory
   from infogan_jax.training import loop
-  advice = host_memory.advice(jax.default_backend())
+  advice = host_memory.advice(jax.default_backend(), heap_kept=HEAP_KEPT)
   if advice and jax.process_index() == 0:
     print(advice, flush=True)
   cli.run('train.py', FLAGS.workdir,

@@ -9,9 +9,18 @@ do the stacked states of several seeds under jax.vmap). tcmalloc
 keeps freed memory for reuse, so the faults disappear (docs/performance.md measures both).
 Its library has to be preloaded when the process starts (LD_PRELOAD), so the CLI can only
 advise it.
+
+Without tcmalloc, `keep_freed_memory` (train.py's second statement, before JAX starts any
+thread) sets glibc's malloc so that it keeps freed memory too: one arena (M_ARENA_MAX = 1:
+the threads' own arenas, heaps of their own, are where the faults came from), no mmap for
+large blocks (M_MMAP_MAX = 0) and no trimming of the heap below 2 GB (M_TRIM_THRESHOLD). The
+faults per step then fall to zero; tcmalloc stays somewhat faster (benchmarks/host_allocator.py
+measures the three in one run). INFOGAN_JAX_GLIBC_DEFAULTS=1 leaves glibc as it is.
 """
 from __future__ import annotations
 
+import ctypes
+import ctypes.util
 import glob
 import os
 import sys
@@ -23,6 +32,27 @@ TCMALLOC_LIBRARIES = ('libtcmalloc_minimal.so.4', 'libtcmalloc.so.4')
 LIBRARY_DIRS = ('/usr/lib/*-linux-gnu', '/usr/lib64', '/usr/lib', '/usr/local/lib')
 INSTALL_HINT = ('apt-get install libtcmalloc-minimal4 (Debian/Ubuntu) or '
                 'dnf install gperftools-libs (Fedora/RHEL)')
+
+
+# glibc's mallopt parameters (malloc.h) and the values keep_freed_memory sets.
+M_TRIM_THRESHOLD, M_MMAP_MAX, M_ARENA_MAX = -1, -4, -8
+KEPT_HEAP = ((M_ARENA_MAX, 1), (M_MMAP_MAX, 0), (M_TRIM_THRESHOLD, 2**31 - 1))
+OPT_OUT = 'INFOGAN_JAX_GLIBC_DEFAULTS'
+
+
+def keep_freed_memory(environ=os.environ, platform: str = sys.platform) -> bool:
+  """Makes glibc's malloc keep freed memory for reuse (KEPT_HEAP), unless tcmalloc is
+  preloaded, the platform is not Linux with glibc, or OPT_OUT is set; True if it did. Call it
+  before any thread starts (arenas are made per thread)."""
+  if (not platform.startswith('linux') or tcmalloc_preloaded(environ)
+      or environ.get(OPT_OUT, '') not in ('', '0')):
+    return False
+  try:
+    libc = ctypes.CDLL(ctypes.util.find_library('c') or 'libc.so.6')
+    mallopt = libc.mallopt
+  except (OSError, AttributeError):   # not glibc (musl has no mallopt)
+    return False
+  return all(mallopt(parameter, value) == 1 for parameter, value in KEPT_HEAP)
 
 
 def find_tcmalloc(dirs=LIBRARY_DIRS) -> Optional[str]:
@@ -40,13 +70,17 @@ def tcmalloc_preloaded(environ=os.environ) -> bool:
 
 
 def advice(backend: str, program: str = 'train.py', environ=os.environ,
-           platform: str = sys.platform, dirs=LIBRARY_DIRS) -> Optional[str]:
+           platform: str = sys.platform, dirs=LIBRARY_DIRS,
+           heap_kept: bool = False) -> Optional[str]:
   """A line telling a user training on a Linux CPU how to run faster with tcmalloc;
-  None when it does not apply (another backend or OS, or tcmalloc already preloaded)."""
+  None when it does not apply (another backend or OS, or tcmalloc already preloaded).
+  `heap_kept`: keep_freed_memory took effect (no page faults; tcmalloc is still faster)."""
   if backend != 'cpu' or not platform.startswith('linux') or tcmalloc_preloaded(environ):
     return None
   path = find_tcmalloc(dirs)
   how = (f'LD_PRELOAD={path} python {program} ...' if path
          else f'install it ({INSTALL_HINT}), then LD_PRELOAD=<its path> python {program} ...')
-  return ('Note: on CPU, training runs faster with the tcmalloc allocator (glibc\'s malloc '
-          f'page-faults on every large array each step; README, "Train"): {how}')
+  why = ('than with glibc\'s malloc, which this process set to keep freed memory'
+         if heap_kept else '(glibc\'s malloc page-faults on every large array each step)')
+  return (f'Note: on CPU, training runs faster with the tcmalloc allocator {why}; README, '
+          f'"Train": {how}')
