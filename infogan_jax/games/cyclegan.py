@@ -53,9 +53,6 @@ class Game:
   pool_size: int = 50
   skip_nonfinite: bool = False
 
-  def on_devices(self, axis_name):   # instance norm: nothing is all-reduced in a forward
-    return self
-
 
 @flax.struct.dataclass
 class TrainState:
@@ -85,10 +82,6 @@ class TrainState:
     return {'step': self.step, 'pool_key': self.pool_key, 'g_params': self.g_params,
             'd_params': self.d_params, 'g_opt_state': self.g_opt_state,
             'd_opt_state': self.d_opt_state, 'pools': self.pools}
-
-
-def step_rng(seed: int, step) -> jax.Array:
-  return streams.step_key(seed, step)
 
 
 def translate(game: Game, g_params, images: jax.Array, direction: str) -> jax.Array:
