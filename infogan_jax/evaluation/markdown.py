@@ -96,10 +96,14 @@ def _generated_data_lines(m: dict) -> list:
   """CAS and the augmentation study (eval.py --generated_data), when measured."""
   if 'cas' not in m:
     return []
-  cas, aug = m['cas'], m['augmentation']
-  seeds = ', '.join(map(str, aug['seeds']))
+  cas = m['cas']
   lines = [f'- CAS (the classifier trained on {cas["num_generated"]} generated labelled images '
-           f'only, real test accuracy, seeds {seeds}): **{cas["mean"]:.3f}**']
+           f'only, real test accuracy, classifier seeds '
+           f'{", ".join(map(str, cas["seeds"]))}): **{cas["mean"]:.3f}**']
+  aug = m.get('augmentation')
+  if not aug:
+    return lines
+  seeds = ', '.join(map(str, aug['seeds']))
   for n, row in aug['sizes'].items():
     lines.append(f'- Augmentation, {n} real labelled images (test accuracy, mean of seeds '
                  f'{seeds}): alone {row["real_mean"]:.3f}; + {aug["num_generated"]} generated '

@@ -90,3 +90,50 @@ def test_evaluator_trains_with_and_without_the_samples_of_a_guided_generator():
   assert out['augmentation']['num_generated'] == 100 and out['augmentation']['steps'] == 20
   plain = types.SimpleNamespace(spec=LatentSpec(noise_dim=2, categorical=(), continuous=0))
   assert evaluator.run(plain) == {}
+
+
+def test_baselines_are_fitted_once_and_kept_under_a_key_of_what_they_are_fitted_from(
+    tmp_path, monkeypatch):
+  fits = []
+
+  def fake_accuracies(x, y, test_x, test_y, seeds, steps):   # records what it was asked
+    fits.append(len(x))
+    return [len(x) / 1000 + s for s in seeds]
+
+  monkeypatch.setattr(gd, 'accuracies', fake_accuracies)
+  real_labels = np.arange(200) % 10
+  real, test = _digits(real_labels, 0), _digits(np.arange(50) % 10, 1)
+  fake, fake_labels = _digits(np.arange(30) % 10, 2), np.arange(30) % 10
+  cache = gd.BaselineCache(str(tmp_path / 'clf' / gd.BASELINES_FILE))
+  args = (real, real_labels, fake, fake_labels, test, np.arange(50) % 10)
+  first = gd.augmentation(*args, sizes=(20,), seeds=(0, 1), steps=5, cache=cache)
+  assert fits == [20, 50, 50] and not first['baselines_cached']   # real, +shift, +generated
+  fits.clear()
+  other_fake = _digits(np.arange(30) % 10, 3)          # another generator, same size
+  second = gd.augmentation(real, real_labels, other_fake, fake_labels, *args[4:],
+                           sizes=(20,), seeds=(0, 1), steps=5, cache=cache)
+  assert fits == [50] and second['baselines_cached']   # only its own row is fitted
+  for name in ('real', '+shift_rotate'):
+    assert second['sizes']['20'][name] == first['sizes']['20'][name]
+  fits.clear()
+  gd.augmentation(*args, sizes=(20,), seeds=(0, 1), steps=6, cache=cache)   # other steps
+  assert fits == [20, 50, 50]
+  fits.clear()
+  (tmp_path / 'clf' / gd.BASELINES_FILE).write_text('{not json')   # damaged: refitted
+  assert not gd.augmentation(*args, sizes=(20,), seeds=(0, 1), steps=5,
+                             cache=cache)['baselines_cached']
+  assert fits == [20, 50, 50]
+
+
+def test_evaluator_without_augmentation_measures_cas_alone(monkeypatch):
+  monkeypatch.setattr(gd, 'accuracies', lambda x, y, *a: [float(np.mean(y == y))])
+  spec = LatentSpec(noise_dim=2, categorical=(10,), continuous=0, guided=0)
+  model = types.SimpleNamespace(
+      spec=spec, generate=lambda latents: 2 * _digits(np.asarray(latents.cat)[:, 0], 3) - 1)
+  labels = np.arange(100) % 10
+  evaluator = gd.GeneratedDataEvaluator(
+      jax.random.key(0), _digits(labels, 4), labels, _digits(labels, 5), labels,
+      common.PerModel(lambda m: None), 'tanh', per_class=3, augment=False)
+  out = evaluator.run(model)
+  assert set(out) == {'cas'} and out['cas']['seeds'] == list(gd.CAS_SEEDS)
+  assert out['cas']['num_generated'] == 30

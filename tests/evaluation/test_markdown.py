@@ -51,13 +51,15 @@ def test_mnist_report_states_each_distance_with_its_sample_sizes():
                     'inception_score': {'mean': 2.345, 'std': 0.0321, 'splits': 10},
                     'inception_score_real_test': 2.5, 'num_generated': 500, 'num_real': 400,
                     'resize': 'bilinear to 299'}
-  m['cas'] = {'mean': 0.9123, 'per_seed': [], 'num_generated': 10000}
+  m['cas'] = {'mean': 0.9123, 'per_seed': [0.9123], 'seeds': [0], 'num_generated': 10000}
+  lines = markdown.render_report(m, 'runs/cgan').splitlines()   # CAS alone (a later seed)
+  assert ('- CAS (the classifier trained on 10000 generated labelled images only, real test '
+          'accuracy, classifier seeds 0): **0.912**') in lines
+  assert not any(line.startswith('- Augmentation') for line in lines)
   m['augmentation'] = {'seeds': [0, 1, 2], 'num_generated': 10000, 'steps': 1000, 'sizes': {
       '100': {'real_mean': 0.7, '+generated_mean': 0.8, 'gain_generated': 0.1,
               '+shift_rotate_mean': 0.75, 'gain_shift_rotate': 0.05}}}
   lines = markdown.render_report(m, 'runs/cgan').splitlines()
-  assert ('- CAS (the classifier trained on 10000 generated labelled images only, real test '
-          'accuracy, seeds 0, 1, 2): **0.912**') in lines
   assert ('- Augmentation, 100 real labelled images (test accuracy, mean of seeds 0, 1, 2): '
           'alone 0.700; + 10000 generated 0.800 (+0.100); + as many shifted/rotated copies '
           '0.750 (+0.050)') in lines
