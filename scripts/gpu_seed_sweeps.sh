@@ -18,6 +18,9 @@
 #   SWEEPS="dcgan:dcgan:3 cgan:cgan:3 acgan:acgan:3 wgan_gp:wgan_gp:3:25000
 #           iwgan:infogan_wgan_gp:3:25000 vaegan:vaegan:3 vae:vae:3" EARLY_EVAL= bash scripts/gpu_seed_sweeps.sh
 # (WGAN-GP's steps are critic updates: 25,000 are its configs' 5,000 generator updates.)
+# The runs named in GENERATED_DATA are evaluated with --generated_data too (CAS on each seed,
+# the augmentation study on the first; raise EVAL_LIMIT: 7 classifier fits a run, 19 the first):
+#   GENERATED_DATA="cgan acgan" EVAL_LIMIT=600 SWEEPS="cgan:cgan:3 acgan:acgan:3" ...
 # One label per digit: ss1:mnist_ss_consistency:5:5000:semi_supervised.labels_per_class=1
 # The trainings run side by side, then the evaluations (several processes share the
 # GPU, each allocating as it goes); a second call resumes trainings a limit stopped.
@@ -37,6 +40,7 @@ SWEEPS=${SWEEPS-"mnist:mnist:$MNIST_SEEDS consistency:mnist_consistency:$SEEDS s
 EARLY_EVAL=${EARLY_EVAL-mnist}    # the runs also evaluated at step EARLY
 TRAIN_LIMIT=${TRAIN_LIMIT:-200}   # seconds, each training process
 EVAL_LIMIT=${EVAL_LIMIT:-200}     # seconds, each evaluation process
+GENERATED_DATA=${GENERATED_DATA-}  # the runs also measured as training data (--generated_data)
 mkdir -p "$OUT" "$RUNS"
 export PYTHONUNBUFFERED=1 TF_CPP_MIN_LOG_LEVEL=3
 # Several processes share the GPU: each takes memory as it needs it, not JAX's 75% up front.
@@ -69,6 +73,7 @@ evaluate() {   # name config step|latest overrides (latest: the last checkpoint)
   local start=$SECONDS step=() extra
   mapfile -t extra < <(overrides "$4")
   [ "$3" = latest ] || step=(--step="$3")
+  case " $GENERATED_DATA " in *" $1 "*) extra+=(--generated_data) ;; esac
   timeout "$EVAL_LIMIT" python3 eval.py --config="configs/$2.py" --workdir="$RUNS/$1" \
     "${DATA_FLAGS[@]}" "${step[@]}" "${extra[@]}" > "$RUNS/$1.eval$3.log" 2>&1
   local rc=$?
