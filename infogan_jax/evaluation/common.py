@@ -10,6 +10,7 @@ share a `PerModel` value, computed once per model.
 """
 from __future__ import annotations
 
+import time
 from typing import Callable, Dict, Protocol, Sequence
 
 
@@ -41,11 +42,17 @@ def generated(rng, n: int) -> PerModel:
 
 
 def run_all(evaluators: Sequence[Evaluator], model) -> Dict:
-  """The evaluators' metrics in their order, then 'figures': every figure they drew."""
-  metrics, figures = {}, {}
+  """The evaluators' metrics in their order, then 'figures': every figure they drew, and
+  'seconds': each evaluator's wall time by class name (shared inputs, such as the
+  generated samples, count for the first evaluator that asks for them)."""
+  metrics, figures, seconds = {}, {}, {}
   for evaluator in evaluators:
+    start = time.perf_counter()
     result = dict(evaluator.run(model))
+    name = type(evaluator).__name__
+    seconds[name] = round(seconds.get(name, 0.0) + time.perf_counter() - start, 2)
     figures.update(result.pop('figures', {}))
     metrics.update(result)
   metrics['figures'] = figures
+  metrics['seconds'] = seconds
   return metrics

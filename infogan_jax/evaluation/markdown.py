@@ -8,7 +8,14 @@ from infogan_jax.evaluation import disentanglement
 
 
 def _figures_line(m: dict) -> list:
-  return ['', 'Figures: ' + ', '.join(sorted(m['figures'].values())), '']
+  """The figures drawn, then where the evaluation's time went (when measured)."""
+  lines = ['', 'Figures: ' + ', '.join(sorted(m['figures'].values())), '']
+  seconds = m.get('seconds')
+  if seconds:
+    parts = ', '.join(f'{name} {s:.0f} s' for name, s in
+                      sorted(seconds.items(), key=lambda item: -item[1]))
+    lines += [f'Time: {sum(seconds.values()):.0f} s ({parts}).', '']
+  return lines
 
 
 def render_report(m: dict, workdir: str) -> str:

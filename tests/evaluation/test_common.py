@@ -20,5 +20,8 @@ def test_run_all_keeps_the_evaluators_order_and_gathers_their_figures():
                 evaluator({'b': 1, 'a': 2, 'figures': {'confusion': '/out/confusion.png'}}),
                 evaluator({'c': 3})]
   metrics = common.run_all(evaluators, model=None)
-  assert list(metrics) == ['b', 'a', 'c', 'figures']
+  assert list(metrics) == ['b', 'a', 'c', 'figures', 'seconds']
+  # Where the time went, by evaluator class (the three here share one, so one sum).
+  assert list(metrics['seconds']) == ['SimpleNamespace']
+  assert metrics['seconds']['SimpleNamespace'] >= 0
   assert metrics['figures'] == {'grid': '/out/grid.png', 'confusion': '/out/confusion.png'}

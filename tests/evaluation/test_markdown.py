@@ -80,3 +80,12 @@ def test_mnist_report_gives_the_continuous_ceiling_only_to_the_continuous_group(
   assert ('- L_I cont: 0.500 nats (H(c) = 0.693; ceiling with std fixed at 1: -0.226)'
           in lines)
   assert '- MNIST classifier test accuracy: 0.9912' in lines
+
+
+def test_a_report_ends_with_where_the_time_went_longest_first():
+  m = {'step': 7, 'num_images': 300, 'mig': 0.1, 'shape_accuracy': 0.5,
+       'category_to_shape': {}, 'L_I': {}, 'H_c': {}, 'factors': {},
+       'figures': {'a': 'a.png'}, 'seconds': {'FactorEvaluator': 3.2, 'SampleFigures': 10.4}}
+  lines = markdown.render_factor_report(m, 'runs/shapes').splitlines()
+  assert lines[-3:] == ['Figures: a.png', '',
+                        'Time: 14 s (SampleFigures 10 s, FactorEvaluator 3 s).']
