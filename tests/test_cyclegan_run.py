@@ -20,6 +20,10 @@ from infogan_jax.explorer import server as explorer
 from infogan_jax.training import checkpointing, loop
 from infogan_jax.training import workdir as workdir_lib
 
+# The run fixture trains and evaluates a CycleGAN (~25 s per worker that needs it): the
+# whole module runs under `pytest -m slow` so that the default run stays within 3 minutes.
+pytestmark = pytest.mark.slow
+
 
 def _arrays(workdir, step):
   mngr = checkpointing.manager(workdir, create=False)

@@ -32,6 +32,7 @@ def _close(a, b):
     np.testing.assert_allclose(u, v, rtol=2e-4, atol=1e-7)
 
 
+@pytest.mark.slow   # two ResNet generators differentiated twice: ~20 s
 def test_g_and_f_learn_from_the_generators_loss_and_move_nothing_else():
   """With SGD for the generators and the discriminators frozen, one step moves G and F by
   exactly -lr * the gradient of L_GAN(G, D_Y) + L_GAN(F, D_X) + lambda L_cyc +
@@ -89,6 +90,7 @@ def test_the_discriminators_learn_from_their_loss_on_detached_images_alone():
     np.testing.assert_array_equal(a, b)
 
 
+@pytest.mark.slow   # three CycleGAN steps compiled: ~15 s
 def test_the_step_is_a_pure_function_of_state_and_batch():
   step = jax.jit(games.train_step)
   a, metrics = step(_state(), _batch(), None)

@@ -65,6 +65,7 @@ def test_config_mistakes_of_the_game_are_named():
     config_validation.validate(module.get_config(), num_devices=1, num_processes=1)
 
 
+@pytest.mark.slow   # ~12 s of WGAN-GP steps
 def test_the_generator_learns_on_every_critic_steps_th_step_only():
   config = tiny.get_config()
   config.objective.adversarial, config.objective.critic_steps = 'wgan_gp', 3

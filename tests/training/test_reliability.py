@@ -107,6 +107,7 @@ def test_sigkill_at_random_moments_loses_nothing(tmp_path):
 
 
 # --- 2. preemption ------------------------------------------------------------------------
+@pytest.mark.slow   # a train.py subprocess: ~12 s
 def test_sigterm_saves_a_checkpoint_flushes_logs_and_exits_zero(tmp_path):
   workdir = str(tmp_path / 'run')
   proc = subprocess.Popen(
