@@ -105,7 +105,8 @@ class BaselineCache:
   """The real-only and shift/rotate rows of the augmentation study, kept in a JSON file
   under a key of what they are fitted from (the real images and labels, the test set, the
   generated set's size, seeds, steps, the augmentation's ranges, FIT_VERSION, the jax
-  version and backend). A missing or unreadable file is an empty cache."""
+  version and backend). A missing or unreadable file is an empty cache; of two evaluations
+  writing at once, one's entry may be lost (and is refitted the next time)."""
 
   def __init__(self, path: str):
     self.path = path
