@@ -79,9 +79,10 @@ def test_evaluator_trains_with_and_without_the_samples_of_a_guided_generator():
   evaluator = gd.GeneratedDataEvaluator(
       jax.random.key(0), _digits(test_labels, 4), test_labels, _digits(real_labels, 5),
       real_labels, common.PerModel(lambda m: None), 'tanh', per_class=10, sizes=(20,),
-      seeds=(0, 1), steps=20)
+      seeds=(0, 1), steps=20, cas_seeds=(0, 1, 2))
   out = evaluator.run(model)
-  assert out['cas']['num_generated'] == 100 and len(out['cas']['per_seed']) == 2
+  assert out['cas']['num_generated'] == 100 and len(out['cas']['per_seed']) == 3
+  assert out['cas']['seeds'] == [0, 1, 2]
   row = out['augmentation']['sizes']['20']
   for name in ('real', '+generated', '+shift_rotate'):
     assert len(row[name]) == 2 and row[f'{name}_mean'] == pytest.approx(np.mean(row[name]))
