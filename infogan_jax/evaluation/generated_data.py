@@ -30,6 +30,7 @@ from infogan_jax import files
 from infogan_jax.evaluation import classifier
 from infogan_jax.evaluation import codes
 from infogan_jax.networks import models
+from infogan_jax.training import workdir as workdir_lib
 
 REAL_SIZES = (100, 1000)
 SEEDS = (0, 1, 2)       # classifier seeds of the augmentation study
@@ -136,7 +137,7 @@ class BaselineCache:
     entries = {**self._read(), key: rows}
     os.makedirs(os.path.dirname(self.path) or '.', exist_ok=True)
     tmp = f'{self.path}.tmp{os.getpid()}'
-    with open(tmp, 'w') as f:
+    with open(tmp, 'w', opener=workdir_lib.open_no_link) as f:   # no planted link
       json.dump(entries, f)
     os.replace(tmp, self.path)
 
